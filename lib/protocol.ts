@@ -1,0 +1,89 @@
+/**
+ * The contract between the two threads: the layout of the shared control block and the messages.
+ * Both sides import this file; neither imports the other.
+ *
+ * Counters in the control block are item counts modulo 2^32 (an Int32Array cell wraps), so an endless
+ * stream never overflows them: compare them only through {@link ahead}.
+ * @internal
+ * @module
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { SerializedThrown } from './serialize.js';
+
+/** Index of each cell of the shared `Int32Array`. */
+export const Cell = Object.freeze({
+  /** Life phase, see {@link Phase}. Moved by compare-and-swap so start and cancel cannot both win. */
+  PHASE: 0,
+  /** Non-zero once the main side asked the worker to stop. A flag, not a message: a worker inside a
+   * synchronous loop never reads its port (PITFALLS 2). */
+  STOP: 1,
+  /** How many items the worker may have produced in total (written by the main side only). */
+  LIMIT: 2,
+  /** 1 while the worker sleeps waiting for {@link Cell.LIMIT} to move (written by both sides). */
+  WAITING: 3,
+  /** The {@link Cell.LIMIT} the sleeping worker would like before it is woken: waking it for a single
+   * item would make one message per item. */
+  WANT: 4,
+  /** 1 when the consumer waits on an empty buffer: the worker then sends what it has at once. */
+  HUNGRY: 5,
+  /** Bumped by the main side each time it wakes the worker (credit, hunger or stop). The worker reads it
+   * before checking its conditions and sleeps only while it is unchanged, so a wake-up between the check
+   * and the sleep is never lost (PITFALLS 5). */
+  BELL: 6,
+});
+
+/** Number of cells in the control block. */
+export const CELLS = 7;
+
+/** Values of {@link Cell.PHASE}. */
+export const Phase = Object.freeze({
+  /** The thread is starting; no user code has run. */
+  BOOT: 0,
+  /** The worker claimed the right to run user code. */
+  RUNNING: 1,
+  /** The main side claimed it first: the worker must exit without running user code. */
+  CANCELLED: 2,
+});
+
+/** `a - b` as a signed 32-bit difference: how far counter `a` is ahead of counter `b`. */
+export function ahead(a: number, b: number): number {
+  return (a - b) | 0;
+}
+
+/** What the main side hands to the worker in `workerData`. */
+export interface WorkerInit {
+  /** The module to load, as an URL string (`file:` or `data:`). */
+  readonly module: string;
+  readonly exportName: string;
+  readonly args: readonly unknown[];
+  readonly control: SharedArrayBuffer;
+  readonly highWaterMark: number;
+  /** Carries the destroy error to the worker, read with `receiveMessageOnPort`. */
+  readonly stopPort: MessagePort;
+}
+
+/** Worker → main. */
+export type WorkerMessage =
+  | { readonly type: 'batch'; readonly items: unknown[] }
+  | { readonly type: 'end' }
+  | {
+      readonly type: 'error';
+      readonly error: SerializedThrown;
+      /** True when the error is the very one `destroy(err)` passed in: the main side then uses its
+       * original object rather than a copy. */
+      readonly isStopError: boolean;
+    };
+
+/** Main → worker, on the stop port. */
+export interface StopMessage {
+  readonly type: 'stop';
+  readonly error: SerializedThrown | null;
+}
+
+/** Transport tuning; measured in bench/, see issue "bench". */
+export const Tuning = Object.freeze({
+  /** Longest a produced item waits in the worker for its batch to fill, in ms (SPEC: about 1 ms). */
+  MAX_BATCH_DELAY_MS: 1,
+  /** Most items in one message: bounds how long the main thread spends unpacking one message. */
+  MAX_BATCH_ITEMS: 1024,
+});

@@ -1,0 +1,363 @@
+/**
+ * The worker side: loads the user's module, drives its iterator, and sends items in batches within the
+ * credit the main side grants in shared memory. Imports only the shared protocol, never the main side.
+ * @internal
+ * @module
+ */
+import { performance } from 'node:perf_hooks';
+import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { errors } from './errors.js';
+import { ahead, Cell, Phase, type StopMessage, Tuning, type WorkerInit, type WorkerMessage } from './protocol.js';
+import { deserializeThrown, serializeThrown } from './serialize.js';
+
+type AnyIterator = Iterator<unknown> | AsyncIterator<unknown>;
+
+/** tsx's programmatic API: see importModule. */
+const TSX_API = 'tsx/esm/api';
+
+const init = workerData as WorkerInit;
+const control = new Int32Array(init.control);
+// Non-null: this file only ever runs as a worker's entry.
+const port = parentPort as MessagePort;
+
+/** Ref'd only while waiting for credit: `Atomics.waitAsync` alone does not keep a thread alive
+ * (PITFALLS 4), but user code awaiting something that can never settle should let the thread end. */
+const keepAlive = setInterval(() => {}, 2 ** 30);
+keepAlive.unref();
+
+function post(message: WorkerMessage): void {
+  port.postMessage(message);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+function hasMethod(value: unknown, key: symbol): boolean {
+  return value !== null && value !== undefined && typeof (value as Record<symbol, unknown>)[key] === 'function';
+}
+
+/**
+ * Imports the user's module. On Node 20, loader hooks given with `--import` (tsx, for one) do not reach
+ * worker threads (nodejs/node#47747), so a TypeScript module fails there with ERR_UNKNOWN_FILE_EXTENSION
+ * even though the parent runs it fine. When the parent runs under tsx, its `tsImport` API, which does
+ * work inside a worker, loads the module instead.
+ */
+async function importModule(url: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !process.execArgv.some((arg) => arg.includes('tsx'))) throw error;
+    // Not a literal, so the bundler leaves it alone: tsx is the user's dependency, never ours.
+    const api: string = TSX_API;
+    const { tsImport } = (await import(api)) as {
+      tsImport: (specifier: string, parent: string) => Promise<Record<string, unknown>>;
+    };
+    return tsImport(url, url);
+  }
+}
+
+/** Exactly what `Readable.from` does to an iterator when its stream is destroyed. */
+async function close(iterator: AnyIterator, error: unknown): Promise<void> {
+  const hadError = error !== undefined && error !== null;
+  if (hadError && typeof iterator.throw === 'function') {
+    const { value, done } = await iterator.throw(error);
+    await value;
+    if (done) return;
+  }
+  if (typeof iterator.return === 'function') {
+    const { value } = await iterator.return();
+    await value;
+  }
+}
+
+/** The export's value, looked up in the module and, for CommonJS, in `module.exports`. */
+function findExport(namespace: Record<string, unknown>, name: string): unknown {
+  if (name in namespace) return namespace[name];
+  const commonjs = namespace.default;
+  const isObject = (typeof commonjs === 'object' && commonjs !== null) || typeof commonjs === 'function';
+  if (isObject && name in commonjs) return (commonjs as Record<string, unknown>)[name];
+  const names = new Set(Object.keys(namespace));
+  if (isObject) for (const key of Object.keys(commonjs)) names.add(key);
+  throw errors.exportNotFound(name, init.module, [...names]);
+}
+
+/** Turns the export into an iterator, with `Readable.from`'s rules (a string or Buffer is one item). */
+async function openIterator(source: unknown): Promise<{ iterator: AnyIterator; isAsync: boolean }> {
+  let iterable = typeof source === 'function' ? (source as (...args: unknown[]) => unknown)(...init.args) : source;
+  if (isThenable(iterable) && !hasMethod(iterable, Symbol.iterator) && !hasMethod(iterable, Symbol.asyncIterator)) {
+    iterable = await iterable;
+  }
+  if (typeof iterable === 'string' || iterable instanceof Uint8Array) {
+    return { iterator: [iterable][Symbol.iterator](), isAsync: false };
+  }
+  if (hasMethod(iterable, Symbol.asyncIterator)) {
+    return { iterator: (iterable as AsyncIterable<unknown>)[Symbol.asyncIterator](), isAsync: true };
+  }
+  if (hasMethod(iterable, Symbol.iterator)) {
+    return { iterator: (iterable as Iterable<unknown>)[Symbol.iterator](), isAsync: false };
+  }
+  throw errors.notIterable(init.exportName, iterable);
+}
+
+function stopRequested(): boolean {
+  return Atomics.load(control, Cell.STOP) !== 0;
+}
+
+/** Drives one iterator: produces within credit, batches, flushes, and closes it on stop or failure. */
+class Pump {
+  readonly #iterator: AnyIterator;
+  readonly #isAsync: boolean;
+  /** How much credit must be free before a sleeping worker is woken: half the queue, so batches stay
+   * large when the consumer is the bottleneck. */
+  readonly #wakeChunk: number;
+  #batch: unknown[] = [];
+  #batchStart = 0;
+  /** Items produced so far (exact; the shared cells hold it modulo 2^32). */
+  #produced = 0;
+  #limit = 0;
+  #flushTimer: NodeJS.Immediate | null = null;
+  /** True while an async `next()` (or a yielded promise) is pending: a stop then closes at once. */
+  #awaiting = false;
+  /** Set by the first of end, failure and stop; everything after it is a no-op. */
+  #finished = false;
+
+  constructor(iterator: AnyIterator, isAsync: boolean) {
+    this.#iterator = iterator;
+    this.#isAsync = isAsync;
+    this.#wakeChunk = Math.max(1, Math.floor(init.highWaterMark / 2));
+    const watch = Atomics.waitAsync(control, Cell.STOP, 0);
+    if (watch.async) void watch.value.then(() => this.#onStopSignal());
+    // User code may end the thread with process.exit(): items it yielded before still go out.
+    process.once('exit', () => this.#flushQuietly());
+  }
+
+  #flushQuietly(): void {
+    try {
+      this.#flush();
+    } catch {
+      // An uncloneable item at exit: the exit itself is what gets reported.
+    }
+  }
+
+  /** Runs the iterator to its end, its failure, or a stop. Never rejects. */
+  async run(): Promise<void> {
+    try {
+      for (;;) {
+        if (!(await this.#waitForCredit())) return this.#stop();
+        // Produce synchronously while credit lasts: a synchronous iterator never yields to the event loop
+        // here, which is why the stop flag is read from shared memory between items.
+        while (this.#hasCredit()) {
+          if (stopRequested()) return this.#stop();
+          let value = this.#next();
+          if (value instanceof Promise) {
+            value = await value;
+            if (this.#finished) return;
+          }
+          if (value === DONE) return this.#end();
+          if (value === null) throw errors.nullValue();
+          this.#add(value);
+        }
+      }
+    } catch (error) {
+      return this.#fail(error);
+    }
+  }
+
+  /** The next value, or {@link DONE}; a `Promise` of it only when the iterator is asynchronous or yielded a
+   * promise, so a synchronous iterator of plain values never pays for an `await`. */
+  #next(): unknown {
+    if (this.#isAsync) {
+      return this.#await((this.#iterator as AsyncIterator<unknown>).next(), true);
+    }
+    const result = (this.#iterator as Iterator<unknown>).next();
+    if (result.done) return DONE;
+    // Readable.from awaits promises yielded by a synchronous iterator; so do we.
+    return isThenable(result.value) ? this.#await(result.value, false) : result.value;
+  }
+
+  async #await(pending: PromiseLike<unknown>, isResult: boolean): Promise<unknown> {
+    // The iterator may block here: whatever is batched goes out as soon as the event loop is idle.
+    if (this.#batch.length > 0) this.#flushSoon();
+    this.#awaiting = true;
+    try {
+      const settled = await pending;
+      if (!isResult) return settled;
+      const result = settled as IteratorResult<unknown>;
+      return result.done ? DONE : result.value;
+    } finally {
+      this.#awaiting = false;
+    }
+  }
+
+  #hasCredit(): boolean {
+    if (ahead(this.#limit, this.#produced) > 0) return true;
+    this.#limit = Atomics.load(control, Cell.LIMIT);
+    return ahead(this.#limit, this.#produced) > 0;
+  }
+
+  /** Resolves true once there is credit, false once a stop is requested. */
+  async #waitForCredit(): Promise<boolean> {
+    for (;;) {
+      const bell = Atomics.load(control, Cell.BELL);
+      if (stopRequested()) return false;
+      if (this.#hasCredit()) return true;
+      // Out of credit: nothing more can join the batch, so send it before sleeping.
+      this.#flush();
+      Atomics.store(control, Cell.WANT, this.#produced + this.#wakeChunk);
+      Atomics.store(control, Cell.WAITING, 1);
+      // Checked again after announcing the wait: the main side reads WAITING after it writes LIMIT.
+      if (!stopRequested() && !this.#hasCredit()) {
+        const wait = Atomics.waitAsync(control, Cell.BELL, bell);
+        if (wait.async) {
+          keepAlive.ref();
+          await wait.value;
+          keepAlive.unref();
+        }
+      }
+      Atomics.store(control, Cell.WAITING, 0);
+    }
+  }
+
+  #add(value: unknown): void {
+    const batch = this.#batch;
+    if (batch.length === 0) this.#batchStart = performance.now();
+    batch.push(value);
+    this.#produced++;
+    if (
+      batch.length >= Tuning.MAX_BATCH_ITEMS ||
+      Atomics.load(control, Cell.HUNGRY) !== 0 ||
+      performance.now() - this.#batchStart >= Tuning.MAX_BATCH_DELAY_MS
+    ) {
+      this.#flush();
+    }
+  }
+
+  #flushSoon(): void {
+    this.#flushTimer ??= setImmediate(() => {
+      this.#flushTimer = null;
+      try {
+        this.#flush();
+      } catch (error) {
+        void this.#fail(error);
+      }
+    });
+  }
+
+  /** Sends the batch. Throws `ERR_WORKER_ITEM_NOT_CLONEABLE` after sending the items before the culprit. */
+  #flush(): void {
+    if (this.#flushTimer !== null) {
+      clearImmediate(this.#flushTimer);
+      this.#flushTimer = null;
+    }
+    const items = this.#batch;
+    if (items.length === 0 || this.#finished) return;
+    this.#batch = [];
+    if (Atomics.load(control, Cell.HUNGRY) !== 0) Atomics.store(control, Cell.HUNGRY, 0);
+    try {
+      post({ type: 'batch', items });
+    } catch (cause) {
+      // Rare path: find the culprit, deliver everything before it, then fail at its position.
+      const bad = items.findIndex((item) => {
+        try {
+          structuredClone(item);
+          return false;
+        } catch {
+          return true;
+        }
+      });
+      const culprit = bad === -1 ? 0 : bad;
+      if (culprit > 0) post({ type: 'batch', items: items.slice(0, culprit) });
+      throw errors.itemNotCloneable(this.#produced - items.length + culprit, cause);
+    }
+  }
+
+  #end(): void {
+    this.#flush();
+    this.#finished = true;
+    post({ type: 'end' });
+    finish();
+  }
+
+  async #fail(error: unknown): Promise<void> {
+    if (this.#finished) return;
+    try {
+      // Items produced before the failure go first.
+      this.#flush();
+    } catch (cloneError) {
+      error = cloneError;
+    }
+    this.#finished = true;
+    this.#batch = [];
+    let reported = error;
+    try {
+      await close(this.#iterator, error);
+    } catch (closeError) {
+      reported = closeError || error;
+    }
+    post({ type: 'error', error: serializeThrown(reported), isStopError: false });
+    finish();
+  }
+
+  #onStopSignal(): void {
+    // A synchronous loop or a credit wait notices the flag itself; only a pending `await` needs this.
+    if (this.#awaiting) void this.#stop();
+  }
+
+  /** Closes the iterator because the main side destroyed the stream; unsent items are dropped. */
+  async #stop(): Promise<void> {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#batch = [];
+    const error = readStopError();
+    try {
+      await close(this.#iterator, error);
+    } catch (closeError) {
+      // As Readable.from: a failing cleanup replaces the destroy error, unless it is falsy.
+      if (closeError) post({ type: 'error', error: serializeThrown(closeError), isStopError: closeError === error });
+    }
+    finish();
+  }
+}
+
+const DONE = Symbol('done');
+
+function readStopError(): unknown {
+  const received = receiveMessageOnPort(init.stopPort);
+  const message = received?.message as StopMessage | undefined;
+  return message?.error ? deserializeThrown(message.error) : undefined;
+}
+
+/** Releases what this file holds so the thread can exit on its own once the user's code lets it. */
+function finish(): void {
+  clearInterval(keepAlive);
+  init.stopPort.close();
+}
+
+async function main(): Promise<void> {
+  // Claim the right to run user code; the main side may have claimed CANCELLED first.
+  if (Atomics.compareExchange(control, Cell.PHASE, Phase.BOOT, Phase.RUNNING) !== Phase.BOOT) return finish();
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = await importModule(init.module);
+  } catch (cause) {
+    post({ type: 'error', error: serializeThrown(errors.moduleLoad(init.module, cause)), isStopError: false });
+    return finish();
+  }
+  let opened: { iterator: AnyIterator; isAsync: boolean };
+  try {
+    if (stopRequested()) return finish();
+    opened = await openIterator(findExport(namespace, init.exportName));
+  } catch (error) {
+    post({ type: 'error', error: serializeThrown(error), isStopError: false });
+    return finish();
+  }
+  await new Pump(opened.iterator, opened.isAsync).run();
+}
+
+void main();

@@ -1,0 +1,296 @@
+/**
+ * The main side: an object-mode `Readable` whose items come from an iterator running in a worker thread.
+ * @module
+ */
+import { addAbortSignal, Readable } from 'node:stream';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { errors } from './errors.js';
+import { type ModuleSpecifier, normalizeOptions, type WorkerReadableOptions } from './options.js';
+import { ahead, CELLS, Cell, Phase, type StopMessage, type WorkerInit, type WorkerMessage } from './protocol.js';
+import { deserializeThrown, serializeThrown } from './serialize.js';
+
+const WORKER_ENTRY = new URL('./worker-entry.js', import.meta.url);
+
+type DestroyCallback = (error?: Error | null) => void;
+
+/**
+ * Runs an iterator in a `worker_threads` Worker and reads its items as an object-mode `Readable`.
+ *
+ * Whatever works with `Readable.from(iterable)` works the same, except that the iterator's code runs in
+ * another thread, so a slow or blocking iterator never blocks this thread's event loop:
+ * - `highWaterMark` is the bounded queue between the threads; a consumer that stops reading stops the
+ *   iterator, and its first `next()` runs only once the consumer first reads.
+ * - `destroy()`, an aborted `signal` and a failure downstream in `pipeline` stop the iterator between two
+ *   items, even a synchronous one, and run its `finally` blocks (`throw(err)` first on `destroy(err)`); a
+ *   worker still busy after `stopTimeout` ms is terminated. `'close'` comes after the thread has exited.
+ * - An exception in the iterator is the stream's `'error'`, after every item yielded before it, with its
+ *   class, `code`, `cause` and other properties intact.
+ *
+ * Items cross by structured clone: same values, not the same objects.
+ *
+ * @typeParam T - the item type; see {@link ItemOf} to read it from the module's type.
+ * @typeParam A - the type of `options.args`; see {@link ArgsOf}.
+ *
+ * @example
+ * ```ts
+ * import { pipeline } from 'node:stream/promises';
+ * import through2 from 'through2';
+ * import { WorkerReadable } from 'worker-readable';
+ *
+ * // walk.js exports `async function* walk(root) { ... yield { path, type, depth } }`
+ * const entries = new WorkerReadable(new URL('./walk.js', import.meta.url), { export: 'walk', args: ['/usr'] });
+ * await pipeline(entries, through2.obj((entry, _, cb) => cb(null, `${entry.path}\n`)), process.stdout);
+ * ```
+ */
+export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly unknown[]> extends Readable {
+  readonly #highWaterMark: number;
+  readonly #stopTimeout: number;
+  /** The shared control block; layout in protocol.ts. */
+  readonly #control = new Int32Array(new SharedArrayBuffer(CELLS * Int32Array.BYTES_PER_ELEMENT));
+  #worker: Worker | null = null;
+  #stopPort: MessagePort | null = null;
+  /** Items pushed into the Readable so far; `#pushed - readableLength` is how many the consumer took. */
+  #pushed = 0;
+  /** The credit last written to {@link Cell.LIMIT} (exact; the cell holds it modulo 2^32). */
+  #limit = 0;
+  /** `_read` was called and nothing has been pushed since: the consumer is waiting for us. */
+  #awaitingPush = false;
+  #hungrySent = false;
+  /** The worker reported the iterator's end or failure: no stop is needed, the thread is exiting. */
+  #settled = false;
+  /** A failure held back until the consumer has taken every item before it. */
+  #pendingError: { error: unknown } | null = null;
+  /** An uncaught error of the thread itself (Node's `'error'` event of the Worker). */
+  #fatal: { error: unknown } | null = null;
+  /** What cleanup during a stop threw; replaces the destroy error, as with `Readable.from`. */
+  #closeError: { error: unknown } | null = null;
+  #destroyCallback: DestroyCallback | null = null;
+  #destroyError: Error | null = null;
+  #exited = false;
+  #refed = true;
+  #stopTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * Starts a worker thread that loads `module` and runs its export. Throws synchronously on invalid options
+   * (`ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`, `ERR_WORKER_ARGS_NOT_CLONEABLE`); every later failure
+   * is an `'error'` event.
+   * @param module - the worker module: a `URL`, a `file:` or `data:` URL string, or a path.
+   * @param options - see {@link WorkerReadableOptions}.
+   */
+  constructor(module: ModuleSpecifier, options?: WorkerReadableOptions<A>) {
+    const normalized = normalizeOptions(module, options);
+    super({ objectMode: true, highWaterMark: normalized.highWaterMark });
+    this.#highWaterMark = normalized.highWaterMark;
+    this.#stopTimeout = normalized.stopTimeout;
+    // Attached only now that the private fields exist: an aborted signal destroys synchronously.
+    if (normalized.signal !== undefined) addAbortSignal(normalized.signal, this);
+    if (this.destroyed) return;
+
+    const { port1, port2 } = new MessageChannel();
+    const init: WorkerInit = {
+      module: normalized.module,
+      exportName: normalized.exportName,
+      args: normalized.args,
+      control: this.#control.buffer as SharedArrayBuffer,
+      highWaterMark: normalized.highWaterMark,
+      stopPort: port2,
+    };
+    const worker = new Worker(WORKER_ENTRY, { ...normalized.worker, workerData: init, transferList: [port2] });
+    this.#worker = worker;
+    this.#stopPort = port1;
+    port1.unref();
+    worker.on('message', this.#onMessage.bind(this));
+    worker.on('messageerror', this.#onMessageError.bind(this));
+    worker.on('error', this.#onWorkerError.bind(this));
+    worker.on('exit', this.#onExit.bind(this));
+    // Listeners ref the worker (PITFALLS 12); nobody is waiting for an item yet.
+    this.#syncRef();
+  }
+
+  /** @internal Node's hook: the consumer wants more. */
+  override _read(): void {
+    if (this.#releasePendingError()) return;
+    if (this.#settled || this.#worker === null) return;
+    this.#awaitingPush = true;
+    this.#grant();
+    this.#syncRef();
+  }
+
+  /**
+   * `Readable.read()`, unchanged for the caller. Overridden because every way of consuming a `Readable`
+   * (`pipe`, `'data'`, `for await`, operators) takes items through it: right after an item leaves the
+   * buffer is when the worker can be granted room for another.
+   */
+  override read(size?: number): T | null {
+    const chunk = super.read(size) as T | null;
+    if (!this.#releasePendingError()) this.#grant();
+    return chunk;
+  }
+
+  /** @internal Node's hook: stop the worker, and call back once its thread has exited. */
+  override _destroy(error: Error | null, callback: DestroyCallback): void {
+    this.#pendingError = null;
+    const worker = this.#worker;
+    if (worker === null || this.#exited) {
+      callback(error);
+      return;
+    }
+    this.#destroyError = error;
+    this.#destroyCallback = callback;
+    this.#syncRef();
+    if (this.#settled) {
+      // The iterator is finished and the thread is on its way out; only a handle left open by user code
+      // could hold it, so it gets stopTimeout to go.
+      this.#armTerminate(this.#stopTimeout);
+      return;
+    }
+    if (Atomics.compareExchange(this.#control, Cell.PHASE, Phase.BOOT, Phase.CANCELLED) === Phase.BOOT) {
+      // No user code has run yet and none will: nothing to clean up cooperatively.
+      this.#armTerminate(0);
+      return;
+    }
+    // The error goes by message, read synchronously by the worker once it sees the flag.
+    const stop: StopMessage = {
+      type: 'stop',
+      error: error === null || error === undefined ? null : serializeThrown(error),
+    };
+    this.#stopPort?.postMessage(stop);
+    Atomics.store(this.#control, Cell.STOP, 1);
+    Atomics.notify(this.#control, Cell.STOP);
+    this.#ring();
+    this.#armTerminate(this.#stopTimeout);
+  }
+
+  /** Grants the worker room for `highWaterMark` items beyond what the consumer took, and wakes it. */
+  #grant(): void {
+    if (this.#settled || this.#worker === null) return;
+    const control = this.#control;
+    const length = this.readableLength;
+    let limit = this.#pushed - length + this.#highWaterMark;
+    // Node calls `_read` before removing the chunk being read (PITFALLS 6), and with highWaterMark 0 the
+    // room above is nil: a waiting consumer always has at least one item requested.
+    if (this.#awaitingPush && limit <= this.#pushed) limit = this.#pushed + 1;
+    if (limit > this.#limit) {
+      this.#limit = limit;
+      Atomics.store(control, Cell.LIMIT, limit);
+    }
+    const hungry = this.#awaitingPush && length === 0;
+    if (hungry && !this.#hungrySent) {
+      this.#hungrySent = true;
+      Atomics.store(control, Cell.HUNGRY, 1);
+    }
+    if (
+      Atomics.load(control, Cell.WAITING) !== 0 &&
+      (hungry || ahead(this.#limit, Atomics.load(control, Cell.WANT)) >= 0) &&
+      Atomics.compareExchange(control, Cell.WAITING, 1, 0) === 1
+    ) {
+      this.#ring();
+    }
+  }
+
+  #ring(): void {
+    Atomics.add(this.#control, Cell.BELL, 1);
+    Atomics.notify(this.#control, Cell.BELL);
+  }
+
+  /** Keeps the process alive exactly while someone waits on this stream: a consumer waiting for an item,
+   * or a stream finishing (so `await pipeline()` and `'close'` complete). An idle, unread stream does not. */
+  #syncRef(): void {
+    const worker = this.#worker;
+    if (worker === null || this.#exited) return;
+    const keep = this.#awaitingPush || this.#settled || this.#destroyCallback !== null;
+    if (keep === this.#refed) return;
+    this.#refed = keep;
+    if (keep) worker.ref();
+    else worker.unref();
+  }
+
+  #onMessage(message: WorkerMessage): void {
+    switch (message.type) {
+      case 'batch':
+        this.#onBatch(message.items);
+        return;
+      case 'end':
+        this.#settled = true;
+        this.#awaitingPush = false;
+        this.push(null);
+        this.#syncRef();
+        return;
+      case 'error':
+        if (this.#destroyCallback !== null) {
+          this.#closeError = { error: message.isStopError ? this.#destroyError : deserializeThrown(message.error) };
+          return;
+        }
+        this.#settled = true;
+        this.#fail(deserializeThrown(message.error));
+        return;
+      default:
+        this.#fail(new Error(`worker-readable internal error: unknown message ${JSON.stringify(message)}`));
+    }
+  }
+
+  #onBatch(items: unknown[]): void {
+    this.#awaitingPush = false;
+    this.#hungrySent = false;
+    for (const item of items) {
+      // Counted one by one: a synchronous 'data' handler may read, and #grant must see exact counts.
+      this.#pushed++;
+      this.push(item);
+    }
+    this.#grant();
+    this.#syncRef();
+  }
+
+  #onMessageError(error: Error): void {
+    this.destroy(error);
+  }
+
+  #onWorkerError(error: Error): void {
+    this.#fatal = { error };
+  }
+
+  #onExit(exitCode: number): void {
+    this.#exited = true;
+    if (this.#stopTimer !== null) clearTimeout(this.#stopTimer);
+    this.#stopPort?.close();
+    const callback = this.#destroyCallback;
+    if (callback !== null) {
+      this.#destroyCallback = null;
+      const failure = this.#closeError ?? this.#fatal;
+      callback((failure ? failure.error : this.#destroyError) as Error | null);
+      return;
+    }
+    if (!this.#settled) {
+      this.#settled = true;
+      this.#fail(this.#fatal ? this.#fatal.error : errors.exited(exitCode));
+    }
+  }
+
+  /** Ends the stream with `error` once the consumer has taken every item already pushed. */
+  #fail(error: unknown): void {
+    if (this.destroyed) return;
+    this.#pendingError = { error };
+    this.#awaitingPush = false;
+    this.#syncRef();
+    this.#releasePendingError();
+  }
+
+  /** Destroys with the held-back error if the buffer is empty; true if an error is held back. */
+  #releasePendingError(): boolean {
+    const pending = this.#pendingError;
+    if (pending === null) return false;
+    if (this.readableLength === 0) {
+      this.#pendingError = null;
+      this.destroy(pending.error as Error);
+    }
+    return true;
+  }
+
+  #armTerminate(delay: number): void {
+    const worker = this.#worker;
+    // setTimeout turns delays beyond 2^31-1 ms into 1 ms; such a delay means "never" here.
+    if (worker === null || this.#stopTimer !== null || delay > 2 ** 31 - 1) return;
+    this.#stopTimer = setTimeout(() => void worker.terminate(), delay);
+    this.#stopTimer.unref();
+  }
+}
