@@ -8,6 +8,7 @@
  * @module
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { Records } from './records.js';
 import type { SerializedThrown } from './serialize.js';
 
 /** Index of each cell of the shared `Int32Array`. */
@@ -60,11 +61,16 @@ export interface WorkerInit {
   readonly highWaterMark: number;
   /** Carries the destroy error to the worker, read with `receiveMessageOnPort`. */
   readonly stopPort: MessagePort;
+  /** Carries every {@link WorkerMessage} to the main side, which can also take a queued batch from it
+   * synchronously the moment its consumer runs dry. */
+  readonly dataPort: MessagePort;
 }
 
 /** Worker → main. */
 export type WorkerMessage =
   | { readonly type: 'batch'; readonly items: unknown[] }
+  /** A batch of flat records in columns (see records.ts). */
+  | { readonly type: 'records'; readonly records: Records }
   | { readonly type: 'end' }
   | {
       readonly type: 'error';
@@ -86,4 +92,12 @@ export const Tuning = Object.freeze({
   MAX_BATCH_DELAY_MS: 1,
   /** Most items in one message: bounds how long the main thread spends unpacking one message. */
   MAX_BATCH_ITEMS: 1024,
+  /** A hungry consumer gets the batch at once only if items come slower than this (ms between items, or
+   * the batch's age). Faster items are about to fill the batch anyway: flushing each one to a consumer
+   * that drains faster than the worker wakes would make one message per item. */
+  HUNGRY_FLUSH_AFTER_MS: 0.02,
+  /** How long a worker out of credit waits for a quarter of the queue to free up before it takes any room
+   * there is. A synchronous iterator's worker blocks on the futex that long, then falls back to
+   * `Atomics.waitAsync`, which lets its event loop turn (console output, timers) but wakes slower. */
+  SYNC_WAIT_MS: 2,
 });

@@ -5,9 +5,10 @@
  * @module
  */
 import { performance } from 'node:perf_hooks';
-import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { errors } from './errors.js';
 import { ahead, Cell, Phase, type StopMessage, Tuning, type WorkerInit, type WorkerMessage } from './protocol.js';
+import { encodeRecords } from './records.js';
 import { deserializeThrown, serializeThrown } from './serialize.js';
 
 type AnyIterator = Iterator<unknown> | AsyncIterator<unknown>;
@@ -17,8 +18,9 @@ const TSX_API = 'tsx/esm/api';
 
 const init = workerData as WorkerInit;
 const control = new Int32Array(init.control);
-// Non-null: this file only ever runs as a worker's entry.
-const port = parentPort as MessagePort;
+// Never closed here: closing could drop messages still queued for the main side. Without a listener on
+// this side it does not keep the thread alive.
+const port = init.dataPort;
 
 /** Ref'd only while waiting for credit: `Atomics.waitAsync` alone does not keep a thread alive
  * (PITFALLS 4), but user code awaiting something that can never settle should let the thread end. */
@@ -113,11 +115,14 @@ function stopRequested(): boolean {
 class Pump {
   readonly #iterator: AnyIterator;
   readonly #isAsync: boolean;
-  /** How much credit must be free before a sleeping worker is woken: half the queue, so batches stay
-   * large when the consumer is the bottleneck. */
+  /** How much credit must be free before a sleeping worker is woken: a quarter of the queue, so batches
+   * stay large when the consumer is the bottleneck, yet the worker starts refilling early enough to hide
+   * the time a wake-up and a message take. */
   readonly #wakeChunk: number;
   #batch: unknown[] = [];
   #batchStart = 0;
+  /** When the previous item was added, or production resumed after a wait. */
+  #lastItemAt = 0;
   /** Items produced so far (exact; the shared cells hold it modulo 2^32). */
   #produced = 0;
   #limit = 0;
@@ -130,7 +135,7 @@ class Pump {
   constructor(iterator: AnyIterator, isAsync: boolean) {
     this.#iterator = iterator;
     this.#isAsync = isAsync;
-    this.#wakeChunk = Math.max(1, Math.floor(init.highWaterMark / 2));
+    this.#wakeChunk = Math.max(1, Math.floor(init.highWaterMark / 4));
     const watch = Atomics.waitAsync(control, Cell.STOP, 0);
     if (watch.async) void watch.value.then(() => this.#onStopSignal());
     // User code may end the thread with process.exit(): items it yielded before still go out.
@@ -203,36 +208,57 @@ class Pump {
 
   /** Resolves true once there is credit, false once a stop is requested. */
   async #waitForCredit(): Promise<boolean> {
+    // At first the worker waits for a good share of the queue to be free, so batches stay large; if the
+    // consumer goes quiet instead, any room will do, so an idle queue ends up full.
+    let patient = this.#wakeChunk > 1;
     for (;;) {
       const bell = Atomics.load(control, Cell.BELL);
       if (stopRequested()) return false;
       if (this.#hasCredit()) return true;
       // Out of credit: nothing more can join the batch, so send it before sleeping.
       this.#flush();
-      Atomics.store(control, Cell.WANT, this.#produced + this.#wakeChunk);
+      Atomics.store(control, Cell.WANT, this.#produced + (patient ? this.#wakeChunk : 1));
       Atomics.store(control, Cell.WAITING, 1);
       // Checked again after announcing the wait: the main side reads WAITING after it writes LIMIT.
       if (!stopRequested() && !this.#hasCredit()) {
-        const wait = Atomics.waitAsync(control, Cell.BELL, bell);
-        if (wait.async) {
-          keepAlive.ref();
-          await wait.value;
-          keepAlive.unref();
-        }
+        const timedOut = await this.#sleep(bell, patient);
+        if (timedOut) patient = false;
       }
       Atomics.store(control, Cell.WAITING, 0);
+      this.#lastItemAt = performance.now();
     }
+  }
+
+  /** Sleeps until the bell rings; with `briefly`, for at most SYNC_WAIT_MS. Resolves true on a timeout. */
+  async #sleep(bell: number, briefly: boolean): Promise<boolean> {
+    if (briefly && !this.#isAsync) {
+      // A synchronous iterator blocks on the futex: waking that way costs microseconds, against tens
+      // through the event loop, and a fast consumer's credit comes back that soon. An async iterator must
+      // never block its thread (PITFALLS 3).
+      return Atomics.wait(control, Cell.BELL, bell, Tuning.SYNC_WAIT_MS) === 'timed-out';
+    }
+    const wait = Atomics.waitAsync(control, Cell.BELL, bell, briefly ? Tuning.SYNC_WAIT_MS : Number.POSITIVE_INFINITY);
+    if (!wait.async) return false;
+    keepAlive.ref();
+    const result = await wait.value;
+    keepAlive.unref();
+    return result === 'timed-out';
   }
 
   #add(value: unknown): void {
     const batch = this.#batch;
-    if (batch.length === 0) this.#batchStart = performance.now();
+    const now = performance.now();
+    const gap = now - this.#lastItemAt;
+    this.#lastItemAt = now;
+    if (batch.length === 0) this.#batchStart = now;
     batch.push(value);
     this.#produced++;
+    const age = now - this.#batchStart;
     if (
       batch.length >= Tuning.MAX_BATCH_ITEMS ||
-      Atomics.load(control, Cell.HUNGRY) !== 0 ||
-      performance.now() - this.#batchStart >= Tuning.MAX_BATCH_DELAY_MS
+      age >= Tuning.MAX_BATCH_DELAY_MS ||
+      (Atomics.load(control, Cell.HUNGRY) !== 0 &&
+        (gap >= Tuning.HUNGRY_FLUSH_AFTER_MS || age >= Tuning.HUNGRY_FLUSH_AFTER_MS))
     ) {
       this.#flush();
     }
@@ -259,6 +285,11 @@ class Pump {
     if (items.length === 0 || this.#finished) return;
     this.#batch = [];
     if (Atomics.load(control, Cell.HUNGRY) !== 0) Atomics.store(control, Cell.HUNGRY, 0);
+    const records = encodeRecords(items);
+    if (records !== null) {
+      post({ type: 'records', records });
+      return;
+    }
     try {
       post({ type: 'batch', items });
     } catch (cause) {

@@ -3,10 +3,11 @@
  * @module
  */
 import { addAbortSignal, Readable } from 'node:stream';
-import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { errors } from './errors.js';
 import { type ModuleSpecifier, normalizeOptions, type WorkerReadableOptions } from './options.js';
 import { ahead, CELLS, Cell, Phase, type StopMessage, type WorkerInit, type WorkerMessage } from './protocol.js';
+import { builderFor, type Records } from './records.js';
 import { deserializeThrown, serializeThrown } from './serialize.js';
 
 const WORKER_ENTRY = new URL('./worker-entry.js', import.meta.url);
@@ -49,6 +50,7 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
   readonly #control = new Int32Array(new SharedArrayBuffer(CELLS * Int32Array.BYTES_PER_ELEMENT));
   #worker: Worker | null = null;
   #stopPort: MessagePort | null = null;
+  #dataPort: MessagePort | null = null;
   /** Items pushed into the Readable so far; `#pushed - readableLength` is how many the consumer took. */
   #pushed = 0;
   /** The credit last written to {@link Cell.LIMIT} (exact; the cell holds it modulo 2^32). */
@@ -86,21 +88,25 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
     if (normalized.signal !== undefined) addAbortSignal(normalized.signal, this);
     if (this.destroyed) return;
 
-    const { port1, port2 } = new MessageChannel();
+    const stop = new MessageChannel();
+    const data = new MessageChannel();
     const init: WorkerInit = {
       module: normalized.module,
       exportName: normalized.exportName,
       args: normalized.args,
       control: this.#control.buffer as SharedArrayBuffer,
       highWaterMark: normalized.highWaterMark,
-      stopPort: port2,
+      stopPort: stop.port2,
+      dataPort: data.port2,
     };
-    const worker = new Worker(WORKER_ENTRY, { ...normalized.worker, workerData: init, transferList: [port2] });
+    const transferList = [stop.port2, data.port2];
+    const worker = new Worker(WORKER_ENTRY, { ...normalized.worker, workerData: init, transferList });
     this.#worker = worker;
-    this.#stopPort = port1;
-    port1.unref();
-    worker.on('message', this.#onMessage.bind(this));
-    worker.on('messageerror', this.#onMessageError.bind(this));
+    this.#stopPort = stop.port1;
+    this.#dataPort = data.port1;
+    stop.port1.unref();
+    data.port1.on('message', this.#onMessage.bind(this));
+    data.port1.on('messageerror', this.#onMessageError.bind(this));
     worker.on('error', this.#onWorkerError.bind(this));
     worker.on('exit', this.#onExit.bind(this));
     // Listeners ref the worker (PITFALLS 12); nobody is waiting for an item yet.
@@ -110,8 +116,9 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
   /** @internal Node's hook: the consumer wants more. */
   override _read(): void {
     if (this.#releasePendingError()) return;
-    if (this.#settled || this.#worker === null) return;
+    if (this.#settled || this.#dataPort === null) return;
     this.#awaitingPush = true;
+    // A batch may already be queued: taking it now saves waiting for the event loop to deliver it.
     this.#grant();
     this.#syncRef();
   }
@@ -123,7 +130,10 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
    */
   override read(size?: number): T | null {
     const chunk = super.read(size) as T | null;
-    if (!this.#releasePendingError()) this.#grant();
+    if (!this.#releasePendingError()) {
+      this.#grant();
+      this.#syncRef();
+    }
     return chunk;
   }
 
@@ -193,22 +203,32 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
     Atomics.notify(this.#control, Cell.BELL);
   }
 
-  /** Keeps the process alive exactly while someone waits on this stream: a consumer waiting for an item,
-   * or a stream finishing (so `await pipeline()` and `'close'` complete). An idle, unread stream does not. */
+  /** Keeps the process alive exactly while someone waits on this stream: a consumer waiting for an item
+   * on an empty buffer, or a stream finishing (so `await pipeline()` and `'close'` complete). A stream with
+   * items its consumer has not taken does not, however much room its queue has left. */
   #syncRef(): void {
     const worker = this.#worker;
     if (worker === null || this.#exited) return;
-    const keep = this.#awaitingPush || this.#settled || this.#destroyCallback !== null;
+    const waitedOn = this.#awaitingPush && this.readableLength === 0;
+    const keep = waitedOn || this.#settled || this.#destroyCallback !== null;
     if (keep === this.#refed) return;
     this.#refed = keep;
-    if (keep) worker.ref();
-    else worker.unref();
+    if (keep) {
+      worker.ref();
+      this.#dataPort?.ref();
+    } else {
+      worker.unref();
+      this.#dataPort?.unref();
+    }
   }
 
   #onMessage(message: WorkerMessage): void {
     switch (message.type) {
       case 'batch':
         this.#onBatch(message.items);
+        return;
+      case 'records':
+        this.#onRecords(message.records);
         return;
       case 'end':
         this.#settled = true;
@@ -241,6 +261,19 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
     this.#syncRef();
   }
 
+  #onRecords({ keys, values }: Records): void {
+    this.#awaitingPush = false;
+    this.#hungrySent = false;
+    const build = builderFor(keys);
+    const width = keys.length;
+    for (let at = 0; at < values.length; at += width) {
+      this.#pushed++;
+      this.push(build(values, at));
+    }
+    this.#grant();
+    this.#syncRef();
+  }
+
   #onMessageError(error: Error): void {
     this.destroy(error);
   }
@@ -250,6 +283,14 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
   }
 
   #onExit(exitCode: number): void {
+    // Node drains only its own port before 'exit'; what the thread sent last on ours comes first.
+    const port = this.#dataPort;
+    if (port !== null) {
+      for (let queued = receiveMessageOnPort(port); queued !== undefined; queued = receiveMessageOnPort(port)) {
+        this.#onMessage(queued.message as WorkerMessage);
+      }
+      port.close();
+    }
     this.#exited = true;
     if (this.#stopTimer !== null) clearTimeout(this.#stopTimer);
     this.#stopPort?.close();

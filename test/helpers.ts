@@ -28,12 +28,19 @@ export function cell(probe: SharedArrayBuffer, index: number): number {
 /** Waits, on the cell itself, until it reaches at least `target` (never for a snapshot value). */
 export async function waitForCell(probe: SharedArrayBuffer, index: number, target: number): Promise<number> {
   const view = cells(probe);
-  for (;;) {
-    const value = Atomics.load(view, index);
-    if (value >= target) return value;
-    // The timeout only bounds one wait; the loop re-reads the cell. Nothing is asserted about time.
-    const wait = Atomics.waitAsync(view, index, value, 1000);
-    if (wait.async) await wait.value;
+  // Atomics.waitAsync keeps nothing alive (PITFALLS 4), and a stream nobody reads rightly keeps nothing
+  // alive either: without this the test process could run out of things to do while it waits.
+  const keepAlive = setInterval(() => {}, 1000);
+  try {
+    for (;;) {
+      const value = Atomics.load(view, index);
+      if (value >= target) return value;
+      // The timeout only bounds one wait; the loop re-reads the cell. Nothing is asserted about time.
+      const wait = Atomics.waitAsync(view, index, value, 1000);
+      if (wait.async) await wait.value;
+    }
+  } finally {
+    clearInterval(keepAlive);
   }
 }
 

@@ -26,6 +26,13 @@ test('a process that reads three items of an endless stream and then does nothin
   }
 });
 
+test('items sitting unread while the Readable asks for more do not keep the process alive', async (t) => {
+  const { code, stdout, stderr } = await run([script('unread-item.js')]);
+  t.is(stderr, '');
+  t.is(stdout.trim(), 'buffered 1');
+  t.is(code, 0);
+});
+
 test('a consumer waiting for a slow item keeps the process alive until the end', async (t) => {
   const { code, stdout } = await run([script('waits-for-slow.js')]);
   t.is(stdout.trim(), ['item 0', 'item 1', 'item 2', 'item 3', 'item 4', 'end'].join('\n'));
