@@ -23,7 +23,13 @@ import {
   type WalkTask,
 } from './walk-types.js';
 
-type Matcher = (relativePath: string) => boolean;
+/** Matches an entry by its name and its path relative to the root. */
+interface Matcher {
+  /** Patterns without `/`, matched against the name. */
+  readonly name: ((name: string) => boolean) | null;
+  /** Patterns with `/`, matched against the relative path. */
+  readonly path: ((relativePath: string) => boolean) | null;
+}
 
 /** A directory being walked: its listing and how far the walk got in it. */
 interface Frame {
@@ -40,12 +46,23 @@ interface Frame {
   readonly path: string;
 }
 
-/** Pattern options shared by include and exclude: a pattern without `/` matches the name at any depth, as
- * `find -name` does, and wildcards match names starting with a dot, as in `find`. */
-const PICOMATCH_OPTIONS = Object.freeze({ dot: true, basename: true });
+/** Wildcards match names starting with a dot, as in `find`. */
+const PICOMATCH_OPTIONS = Object.freeze({ dot: true });
 
+/** A pattern without `/` matches the name at any depth, as `find -name` does; one with `/`, the whole path
+ * relative to the root. Compiled apart: picomatch's own `basename` option would apply to both kinds. */
 function compile(patterns: readonly string[]): Matcher | null {
-  return patterns.length === 0 ? null : picomatch(patterns as string[], PICOMATCH_OPTIONS);
+  if (patterns.length === 0) return null;
+  const names = patterns.filter((pattern) => !pattern.includes('/'));
+  const paths = patterns.filter((pattern) => pattern.includes('/'));
+  return {
+    name: names.length === 0 ? null : picomatch(names, PICOMATCH_OPTIONS),
+    path: paths.length === 0 ? null : picomatch(paths, PICOMATCH_OPTIONS),
+  };
+}
+
+function matches(matcher: Matcher, name: string, relativePath: string): boolean {
+  return (matcher.name?.(name) ?? false) || (matcher.path?.(relativePath) ?? false);
 }
 
 function direntType(dirent: Dirent): EntryType {
@@ -115,7 +132,8 @@ export function* walk(task: WalkTask): Generator<Entry | WalkError, void, undefi
   const { root, maxDepth, followSymlinks, sort, stat, strict } = task;
   const include = compile(task.include);
   const exclude = compile(task.exclude);
-  const matching = include !== null || exclude !== null;
+  // Relative paths are built only when some pattern needs them.
+  const matching = include?.path != null || exclude?.path != null;
   const progress = new Int32Array(task.progress);
 
   // The root is followed when it is a link (as `find -H`): the caller named what is behind it.
@@ -160,11 +178,8 @@ export function* walk(task: WalkTask): Generator<Entry | WalkError, void, undefi
     const depth = top.depth;
     let type = direntType(dirent);
     if (type === 'directory') pending--;
-    let relative = '';
-    if (matching) {
-      relative = top.relative + name;
-      if (exclude?.(relative)) continue;
-    }
+    const relative = matching ? top.relative + name : '';
+    if (exclude !== null && matches(exclude, name, relative)) continue;
 
     let stats: Stats | undefined;
     try {
@@ -173,7 +188,8 @@ export function* walk(task: WalkTask): Generator<Entry | WalkError, void, undefi
         stats = statSync(path, { throwIfNoEntry: false });
         if (stats !== undefined) type = statsType(stats);
       }
-      if (stats === undefined && (stat || (followSymlinks && type === 'directory' && depth < maxDepth))) {
+      // Following links, every directory is checked for a loop (as find -L does, even at the depth limit).
+      if (stats === undefined && (stat || (followSymlinks && type === 'directory'))) {
         stats = followSymlinks && type === 'directory' ? statSync(path) : lstatSync(path);
       }
     } catch (error) {
@@ -182,9 +198,8 @@ export function* walk(task: WalkTask): Generator<Entry | WalkError, void, undefi
       continue;
     }
 
-    const descend = type === 'directory' && depth < maxDepth;
     let id: string | null = null;
-    if (descend && followSymlinks && stats !== undefined) {
+    if (followSymlinks && type === 'directory' && stats !== undefined) {
       id = `${stats.dev}:${stats.ino}`;
       const ancestor = ancestorWithId(stack, id);
       if (ancestor !== undefined) {
@@ -196,10 +211,10 @@ export function* walk(task: WalkTask): Generator<Entry | WalkError, void, undefi
       }
     }
 
-    if (include === null || include(relative)) {
+    if (include === null || matches(include, name, relative)) {
       yield makeEntry(path, name, type, depth, stat ? stats : undefined);
     }
-    if (!descend) continue;
+    if (type !== 'directory' || depth >= maxDepth) continue;
 
     let dirents: Dirent[];
     try {
