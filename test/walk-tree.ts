@@ -32,8 +32,7 @@ export const ODD_NAMES = ['with space.txt', 'new\nline', 'ünï cødé ✓.txt',
  * ```
  */
 export function makeTree(): string {
-  const root = mkdtempSync(join(tmpdir(), 'walk-test-'));
-  chmodSync(root, 0o755);
+  const root = makeTempDir();
   const dirs = ['a/b/c', 'empty', '.hidden', 'src/sub', 'node_modules/pkg'];
   for (const dir of dirs) mkdirSync(join(root, dir), { recursive: true });
   const files = ['a/b/c/deep.txt', 'a/file.txt', '.hidden/inner.txt', 'src/x.ts', 'src/y.js', 'src/sub/z.ts'];
@@ -47,6 +46,13 @@ export function makeTree(): string {
   symlinkSync('nowhere', join(root, 'broken'));
   symlinkSync('self', join(root, 'self'));
   execFileSync('mkfifo', [join(root, 'fifo')]);
+  return root;
+}
+
+/** An empty temporary directory that other users can read (mkdtemp makes it 0700). */
+export function makeTempDir(): string {
+  const root = mkdtempSync(join(tmpdir(), 'walk-test-'));
+  chmodSync(root, 0o755);
   return root;
 }
 
