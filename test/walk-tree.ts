@@ -49,6 +49,20 @@ export function makeTree(): string {
   return root;
 }
 
+/**
+ * A tree that is practically endless when links are followed, with no loop in it: `level-0` … `level-N`
+ * side by side, each holding two links, `a` and `b`, to the next level. Walking `level-0` with
+ * `followSymlinks` meets 2^N paths. Returns the path of `level-0`.
+ */
+export function makeFanOut(base: string, levels = 30): string {
+  for (let level = 0; level <= levels; level++) mkdirSync(join(base, `level-${level}`));
+  for (let level = 0; level < levels; level++) {
+    symlinkSync(`../level-${level + 1}`, join(base, `level-${level}`, 'a'));
+    symlinkSync(`../level-${level + 1}`, join(base, `level-${level}`, 'b'));
+  }
+  return join(base, 'level-0');
+}
+
 /** An empty temporary directory that other users can read (mkdtemp makes it 0700). */
 export function makeTempDir(): string {
   const root = mkdtempSync(join(tmpdir(), 'walk-test-'));

@@ -16,6 +16,8 @@ import {
   entriesOf,
   errorsOf,
   find,
+  makeFanOut,
+  makeTempDir,
   makeTree,
   ODD_NAMES,
   pathOf,
@@ -186,4 +188,26 @@ test('progress: directoriesRead counts the listings, directoriesPending is 0 at 
   const { items } = await collect<Entry>(stream);
   t.is(stream.directoriesRead, items.filter((item) => item.type === 'directory').length);
   t.is(stream.directoriesPending, 0);
+});
+
+test.serial('a reader that fails (EPIPE) in a pipeline stops an endless walk and its thread', async (t) => {
+  const base = makeTempDir();
+  try {
+    let written = 0;
+    const stream = walk(makeFanOut(base), { followSymlinks: true });
+    const failing = new Writable({
+      objectMode: true,
+      write(_line: string, _encoding: BufferEncoding, done: Done) {
+        if (++written < 5) return done();
+        done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    const formatter = through2.obj((entry: Entry, _encoding: BufferEncoding, done: Done) => done(null, entry.path));
+    await t.throwsAsync(pipeline(stream, formatter, failing), { code: 'EPIPE' });
+    await closed(stream);
+    t.true(stream.destroyed);
+    t.is(threadCount(), baseline);
+  } finally {
+    removeTree(base);
+  }
 });
