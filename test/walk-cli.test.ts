@@ -206,8 +206,8 @@ test('progress goes to stderr only when it is a terminal, and never into stdout'
   }
   process.kill(-(terminal.pid as number), 'SIGTERM');
   await exited(terminal);
-  t.regex(screen, /\r\x1b\[2K[\d,]+ entries/);
+  t.true(screen.includes('\r\u001b[2K'), 'the line is redrawn in place');
   const written = readFileSync(out, 'utf8');
-  t.false(/[\r\x1b]/.test(written), 'no control characters in stdout');
+  t.false(written.includes('\r') || written.includes('\u001b'), 'no control characters in stdout');
   t.true(written.startsWith(`${endless}\n${endless}/a\n`));
 });
