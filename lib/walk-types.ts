@@ -25,7 +25,7 @@ export type EntryType = 'file' | 'directory' | 'symlink' | 'other';
 export interface Entry {
   /** The root as given, joined with `/` to the names below it (as `find` prints it). */
   path: string;
-  /** The last component of `path`; for the root, the root as given. */
+  /** The last component of `path` (for the root too: `'share'` for `/usr/share/`; `'/'` for `/`). */
   name: string;
   /** What kind of entry it is. */
   type: EntryType;
