@@ -33,7 +33,7 @@ Options:
   -j, --json             print one JSON object per line (NDJSON), error records included
   -0, --null             end each path with a NUL byte instead of a newline (for xargs -0)
   -c, --count            print only the number of entries
-      --high-water-mark N  entries queued between the threads (default 64)
+      --high-water-mark N  entries queued between the threads (default 1024)
       --no-progress      never show progress (shown on stderr when it is a terminal
                          and stdout is not)
   -h, --help             show this help
@@ -63,6 +63,9 @@ const OPTIONS = {
  * call per entry. */
 const CHUNK_CHARS = 64 * 1024;
 const PROGRESS_INTERVAL_MS = 200;
+/** The command's queue between the threads. Deeper than walk()'s default: a command has no event loop to
+ * keep responsive, and at 64 the two threads spend much of the walk waking each other up. */
+const HIGH_WATER_MARK = 1024;
 const CLEAR_LINE = '\r\x1b[2K';
 
 type Item = Entry | WalkError;
@@ -112,9 +115,8 @@ function parseCommand(argv: string[]): Command | 'help' | 'version' {
     ...(values.include && { include: values.include }),
     ...(values.exclude && { exclude: values.exclude }),
     ...(values['max-depth'] !== undefined && { maxDepth: integer('max-depth', values['max-depth']) }),
-    ...(values['high-water-mark'] !== undefined && {
-      highWaterMark: integer('high-water-mark', values['high-water-mark']),
-    }),
+    highWaterMark:
+      values['high-water-mark'] === undefined ? HIGH_WATER_MARK : integer('high-water-mark', values['high-water-mark']),
   };
   const format = values.json ? 'json' : values.count ? 'count' : 'lines';
   const stderrIsTerminal = process.stderr.isTTY === true;
