@@ -2,6 +2,8 @@
  * walk()'s arguments are checked synchronously with the package's codes, before any thread starts; and the
  * item type follows the options (type tests: this file fails to compile when they are wrong).
  */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import {
   type Entry,
@@ -102,4 +104,12 @@ test('the item type follows stat and strict', (t) => {
   // @ts-expect-error: no such option
   t.throws(() => walk('.', { depth: 1 }));
   t.pass();
+});
+
+test("require('worker-readable/walk') works from a CommonJS consumer", async (t) => {
+  const script = fileURLToPath(new URL('./fixtures/scripts/walk-require.cjs', import.meta.url));
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, [script], (error, out) => (error ? reject(error) : resolve(out)));
+  });
+  t.is(stdout, 'cjs ["directory"] true\n');
 });
