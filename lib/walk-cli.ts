@@ -141,7 +141,12 @@ function formatter(command: Command, tally: Tally) {
   const { format, separator, progress } = command;
 
   return through2.obj(
-    function transform(this: { push(chunk: unknown): boolean }, item: Item, _encoding: BufferEncoding, done: Done) {
+    function transform(
+      this: { push(chunk: unknown): boolean; destroyed: boolean },
+      item: Item,
+      _encoding: BufferEncoding,
+      done: Done,
+    ) {
       if (item.type === 'error') {
         tally.errors++;
         message(item.error.message, progress);
@@ -160,7 +165,7 @@ function formatter(command: Command, tally: Tally) {
       // still shows its entries as they come.
       scheduled ??= setImmediate(() => {
         scheduled = null;
-        if (buffer === '') return;
+        if (buffer === '' || this.destroyed) return;
         const chunk = buffer;
         buffer = '';
         this.push(chunk);
