@@ -17,7 +17,11 @@ export default defineConfig([
   },
   {
     // The worker's entry is loaded by URL from either build; it is only ever ESM.
-    entry: { 'worker-entry': 'lib/worker-entry.ts', 'walk-worker': 'lib/walk-worker.ts' },
+    entry: {
+      'worker-entry': 'lib/worker-entry.ts',
+      'walk-worker': 'lib/walk-worker.ts',
+      'walk-output': 'lib/walk-output.ts',
+    },
     format: ['esm'],
     // Each worker module stands alone: a thread's start-up loads one file.
     splitting: false,

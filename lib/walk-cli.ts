@@ -2,7 +2,10 @@
 /**
  * The `worker-walk` command: `find`'s output from a walk that runs in a worker thread.
  *
- * stdout carries only the data (paths, NDJSON entries or the count); messages and progress go to stderr.
+ * The walk is `walk()`'s own generator, run by WorkerReadable inside a generator that also formats the
+ * output (lib/walk-output.ts): what crosses to this thread is text in large chunks, which the through2
+ * stage routes (text to stdout, error records to stderr, counts to the tally). stdout carries only the data
+ * (paths, NDJSON entries or the count); messages and progress go to stderr.
  * Exit status: 0 when everything could be read, 1 when something could not (each place said on stderr, as
  * `find` does) or the walk failed, 2 on bad usage.
  * @internal
@@ -12,7 +15,10 @@ import { createRequire } from 'node:module';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import through2 from 'through2';
-import { type Entry, type WalkError, type WalkOptions, type WalkStream, walk } from './walk.js';
+import { normalizeWalkOptions, type WalkOptions } from './walk-options.js';
+import type { OutputChunk, OutputFormat } from './walk-output.js';
+import { PROGRESS_CELLS, ProgressCell } from './walk-types.js';
+import { WorkerReadable } from './worker-readable.js';
 
 const NAME = 'worker-walk';
 
@@ -33,7 +39,6 @@ Options:
   -j, --json             print one JSON object per line (NDJSON), error records included
   -0, --null             end each path with a NUL byte instead of a newline (for xargs -0)
   -c, --count            print only the number of entries
-      --high-water-mark N  entries queued between the threads (default 1024)
       --no-progress      never show progress (shown on stderr when it is a terminal
                          and stdout is not)
   -h, --help             show this help
@@ -53,29 +58,23 @@ const OPTIONS = {
   json: { type: 'boolean', short: 'j' },
   null: { type: 'boolean', short: '0' },
   count: { type: 'boolean', short: 'c' },
-  'high-water-mark': { type: 'string' },
   'no-progress': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
 
-/** Output is gathered into chunks of about this many characters: one write per entry would be one system
- * call per entry. */
-const CHUNK_CHARS = 64 * 1024;
+const OUTPUT_WORKER = new URL('./walk-output.js', import.meta.url);
 const PROGRESS_INTERVAL_MS = 200;
-/** The command's queue between the threads. Deeper than walk()'s default: a command has no event loop to
- * keep responsive, and at 64 the two threads spend much of the walk waking each other up. */
-const HIGH_WATER_MARK = 1024;
+/** Output chunks (of up to 64 KiB each) queued between the threads. */
+const HIGH_WATER_MARK = 4;
 const CLEAR_LINE = '\r\x1b[2K';
 
-type Item = Entry | WalkError;
 type Done = (error?: Error | null, data?: unknown) => void;
 
 interface Command {
   readonly root: string;
   readonly walk: WalkOptions;
-  readonly format: 'lines' | 'json' | 'count';
-  readonly separator: string;
+  readonly format: OutputFormat;
   readonly progress: boolean;
 }
 
@@ -115,16 +114,13 @@ function parseCommand(argv: string[]): Command | 'help' | 'version' {
     ...(values.include && { include: values.include }),
     ...(values.exclude && { exclude: values.exclude }),
     ...(values['max-depth'] !== undefined && { maxDepth: integer('max-depth', values['max-depth']) }),
-    highWaterMark:
-      values['high-water-mark'] === undefined ? HIGH_WATER_MARK : integer('high-water-mark', values['high-water-mark']),
   };
-  const format = values.json ? 'json' : values.count ? 'count' : 'lines';
+  const format = values.json ? 'json' : values.count ? 'count' : values.null ? 'null' : 'lines';
   const stderrIsTerminal = process.stderr.isTTY === true;
   return {
     root: positionals[0] as string,
     walk: walkOptions,
     format,
-    separator: values.null ? '\0' : '\n',
     // Never on the terminal stdout writes to: the progress line would land between the paths.
     progress: !values['no-progress'] && stderrIsTerminal && (format === 'count' || process.stdout.isTTY !== true),
   };
@@ -134,48 +130,19 @@ function message(text: string, progress: boolean): void {
   process.stderr.write(`${progress ? CLEAR_LINE : ''}${NAME}: ${text}\n`);
 }
 
-/** The through2 formatter: entries in, text chunks out. Error records go to stderr as they come. */
+/** The through2 stage: output chunks in, their text out; error records to stderr, counts to the tally. */
 function formatter(command: Command, tally: Tally) {
-  let buffer = '';
-  let scheduled: NodeJS.Immediate | null = null;
-  const { format, separator, progress } = command;
-
   return through2.obj(
-    function transform(
-      this: { push(chunk: unknown): boolean; destroyed: boolean },
-      item: Item,
-      _encoding: BufferEncoding,
-      done: Done,
-    ) {
-      if (item.type === 'error') {
+    function route(chunk: OutputChunk, _encoding: BufferEncoding, done: Done) {
+      tally.entries += chunk.entries;
+      for (const record of chunk.errors) {
         tally.errors++;
-        message(item.error.message, progress);
-        if (format !== 'json') return done();
-      } else {
-        tally.entries++;
+        message(record.error.message, command.progress);
       }
-      if (format === 'count') return done();
-      buffer += format === 'json' ? `${JSON.stringify(item)}\n` : item.path + separator;
-      if (buffer.length >= CHUNK_CHARS) {
-        const chunk = buffer;
-        buffer = '';
-        return done(null, chunk);
-      }
-      // What a worker batch brought goes out together, without waiting for a full chunk: a slow walk
-      // still shows its entries as they come.
-      scheduled ??= setImmediate(() => {
-        scheduled = null;
-        if (buffer === '' || this.destroyed) return;
-        const chunk = buffer;
-        buffer = '';
-        this.push(chunk);
-      });
-      done();
+      done(null, chunk.text === '' ? undefined : chunk.text);
     },
     function flush(this: { push(chunk: unknown): boolean }, done: Done) {
-      if (scheduled !== null) clearImmediate(scheduled);
-      if (format === 'count') this.push(`${tally.entries}\n`);
-      else if (buffer !== '') this.push(buffer);
+      if (command.format === 'count') this.push(`${tally.entries}\n`);
       done();
     },
   );
@@ -186,14 +153,14 @@ function formatRate(value: number): string {
 }
 
 /** Redraws the progress line on stderr; returns the function that stops it and clears the line. */
-function showProgress(stream: WalkStream, tally: Tally): () => void {
+function showProgress(progress: Int32Array, tally: Tally): () => void {
   const started = performance.now();
   const draw = () => {
     const seconds = (performance.now() - started) / 1000;
     const rate = seconds > 0 ? tally.entries / seconds : 0;
+    const pending = Atomics.load(progress, ProgressCell.PENDING);
     process.stderr.write(
-      `${CLEAR_LINE}${formatRate(tally.entries)} entries  ${formatRate(rate)}/s  ` +
-        `${formatRate(stream.directoriesPending)} directories pending`,
+      `${CLEAR_LINE}${formatRate(tally.entries)} entries  ${formatRate(rate)}/s  ${formatRate(pending)} directories pending`,
     );
   };
   const timer = setInterval(draw, PROGRESS_INTERVAL_MS);
@@ -220,14 +187,21 @@ function onStdoutError(): void {}
 
 async function run(argv: string[]): Promise<number> {
   let command: Command | 'help' | 'version';
-  let stream: WalkStream;
+  let stream: WorkerReadable<OutputChunk>;
+  const progress = new Int32Array(new SharedArrayBuffer(PROGRESS_CELLS * Int32Array.BYTES_PER_ELEMENT));
   try {
     command = parseCommand(argv);
     if (command === 'help' || command === 'version') {
       process.stdout.write(`${command === 'help' ? USAGE : `${NAME} ${version()}`}\n`);
       return 0;
     }
-    stream = walk(command.root, command.walk);
+    const { task } = normalizeWalkOptions(command.root, command.walk);
+    stream = new WorkerReadable(OUTPUT_WORKER, {
+      export: 'walkOutput',
+      args: [{ ...task, progress: progress.buffer as SharedArrayBuffer }, command.format],
+      highWaterMark: HIGH_WATER_MARK,
+      worker: { name: NAME },
+    });
   } catch (error) {
     const text = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_INVALID_ARG');
     if (!text) throw error;
@@ -235,7 +209,7 @@ async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const tally: Tally = { entries: 0, errors: 0 };
-  const stopProgress = command.progress ? showProgress(stream, tally) : null;
+  const stopProgress = command.progress ? showProgress(progress, tally) : null;
   process.stdout.on('error', onStdoutError);
   try {
     await pipeline(stream, formatter(command, tally), process.stdout);
