@@ -3,6 +3,7 @@
  * by `code`, never by message text. Both threads import this file.
  * @module
  */
+import { constants as osConstants } from 'node:os';
 
 /**
  * Every `code` this package gives its own errors. Errors thrown by the iterator keep their own `code`.
@@ -165,6 +166,19 @@ export const errors = {
   threwNullish(thrown: null | undefined): WorkerReadableError {
     const text = thrown === null ? 'null' : 'undefined';
     return build(Error, ErrorCode.THREW_NULLISH, `The iterator threw ${text}`, { thrown: text });
+  },
+  /**
+   * The walker met a directory that is the same (same device and inode) as one of its own ancestors while
+   * following symbolic links. Shaped like the system's own `ELOOP` errors (`code`, `errno`, `syscall`,
+   * `path`), since it stands for the loop the system would report.
+   */
+  fileSystemLoop(path: string, ancestor: string): NodeJS.ErrnoException {
+    const error: NodeJS.ErrnoException = new Error(
+      `ELOOP: file system loop detected, walk '${path}' is the same directory as its ancestor '${ancestor}'`,
+    );
+    Object.assign(error, { errno: -osConstants.errno.ELOOP, code: 'ELOOP', syscall: 'walk', path });
+    Error.captureStackTrace?.(error, errors.fileSystemLoop);
+    return error;
   },
   /** `thrown` is a {@link describe description} of the value, made where the value was. */
   threwNotCloneable(thrown: string): WorkerReadableError {

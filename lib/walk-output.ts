@@ -1,0 +1,63 @@
+/**
+ * The worker side of the `worker-walk` command: runs the same walk as `walk()` and formats its output in
+ * the worker, so what crosses to the main thread is text in large chunks rather than one cloned object per
+ * entry (the clone costs more than the directory listing itself). The main thread only writes the text.
+ * @internal
+ * @module
+ */
+import { performance } from 'node:perf_hooks';
+import type { WalkError, WalkTask } from './walk-types.js';
+import { walk } from './walk-worker.js';
+
+/** How entries are printed: paths ending in a newline or a NUL, NDJSON, or only counted. */
+export type OutputFormat = 'lines' | 'null' | 'json' | 'count';
+
+/** One piece of the command's output. */
+export interface OutputChunk {
+  /** What goes to stdout, as it is. */
+  readonly text: string;
+  /** Entries in this chunk (error records not counted). */
+  readonly entries: number;
+  /** Error records met in this chunk, for stderr. */
+  readonly errors: WalkError[];
+}
+
+/** A chunk goes out once it holds about this many characters... */
+const CHUNK_CHARS = 64 * 1024;
+/** ...or once its first entry has waited this long: a slow walk still shows its entries as they come. */
+const MAX_DELAY_MS = 20;
+
+/** Walks as `walk(task)` does and yields its output formatted, in chunks. A walk error (strict, or the
+ * root) is thrown after the output before it has been yielded. */
+export function* walkOutput(task: WalkTask, format: OutputFormat): Generator<OutputChunk, void, undefined> {
+  const separator = format === 'null' ? '\0' : '\n';
+  let text = '';
+  let entries = 0;
+  let errors: WalkError[] = [];
+  let started = -1;
+  try {
+    for (const item of walk(task)) {
+      if (item.type === 'error') {
+        errors.push(item);
+        if (format === 'json') text += `${JSON.stringify(item)}\n`;
+      } else {
+        entries++;
+        if (format === 'json') text += `${JSON.stringify(item)}\n`;
+        else if (format !== 'count') text += item.path + separator;
+      }
+      const now = performance.now();
+      if (started < 0) started = now;
+      if (text.length >= CHUNK_CHARS || now - started >= MAX_DELAY_MS) {
+        yield { text, entries, errors };
+        text = '';
+        entries = 0;
+        errors = [];
+        started = -1;
+      }
+    }
+  } catch (error) {
+    if (started >= 0) yield { text, entries, errors };
+    throw error;
+  }
+  if (started >= 0) yield { text, entries, errors };
+}

@@ -1,0 +1,242 @@
+/**
+ * The worker side of `walk()`: an ordinary synchronous generator that `WorkerReadable` runs in its thread.
+ * Synchronous on purpose: the transport batches the items of a generator that never awaits, and the
+ * `readdirSync` calls it makes block only the worker.
+ *
+ * The order is `find`'s: pre-order, depth first, each directory listed right after its own entry is
+ * yielded, so an error record for a directory that cannot be listed comes right after that directory.
+ * @internal
+ * @module
+ */
+
+import { type Dirent, lstatSync, readdirSync, type Stats, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import picomatch from 'picomatch';
+import { errors } from './errors.js';
+import {
+  type Entry,
+  type EntryType,
+  ProgressCell,
+  type StatEntry,
+  type WalkError,
+  type WalkErrorInfo,
+  type WalkTask,
+} from './walk-types.js';
+
+/** Matches an entry by its name and its path relative to the root. */
+interface Matcher {
+  /** Patterns without `/`, matched against the name. */
+  readonly name: ((name: string) => boolean) | null;
+  /** Patterns with `/`, matched against the relative path. */
+  readonly path: ((relativePath: string) => boolean) | null;
+}
+
+/** A directory being walked: its listing and how far the walk got in it. */
+interface Frame {
+  readonly dirents: Dirent[];
+  index: number;
+  /** The directory's path and a `/`: children's paths are `prefix + name`. */
+  readonly prefix: string;
+  /** The same, relative to the root, for include/exclude (`''` for the root). */
+  readonly relative: string;
+  /** The depth of the children. */
+  readonly depth: number;
+  /** `dev:ino` of the directory, kept only when following links (loop detection). */
+  readonly id: string | null;
+  readonly path: string;
+}
+
+/** Wildcards match names starting with a dot, as in `find`. */
+const PICOMATCH_OPTIONS = Object.freeze({ dot: true });
+
+/** A pattern without `/` matches the name at any depth, as `find -name` does; one with `/`, the whole path
+ * relative to the root. Compiled apart: picomatch's own `basename` option would apply to both kinds. */
+function compile(patterns: readonly string[]): Matcher | null {
+  if (patterns.length === 0) return null;
+  const names = patterns.filter((pattern) => !pattern.includes('/'));
+  const paths = patterns.filter((pattern) => pattern.includes('/'));
+  return {
+    name: names.length === 0 ? null : picomatch(names, PICOMATCH_OPTIONS),
+    path: paths.length === 0 ? null : picomatch(paths, PICOMATCH_OPTIONS),
+  };
+}
+
+function matches(matcher: Matcher, name: string, relativePath: string): boolean {
+  return (matcher.name?.(name) ?? false) || (matcher.path?.(relativePath) ?? false);
+}
+
+function direntType(dirent: Dirent): EntryType {
+  if (dirent.isFile()) return 'file';
+  if (dirent.isDirectory()) return 'directory';
+  if (dirent.isSymbolicLink()) return 'symlink';
+  return 'other';
+}
+
+function statsType(stats: Stats): EntryType {
+  if (stats.isFile()) return 'file';
+  if (stats.isDirectory()) return 'directory';
+  if (stats.isSymbolicLink()) return 'symlink';
+  return 'other';
+}
+
+/** Code-unit order: the same in every locale, like `LC_ALL=C sort`. */
+function byName(a: Dirent, b: Dirent): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+function makeEntry(path: string, name: string, type: EntryType, depth: number, stats: Stats | undefined): Entry {
+  if (stats === undefined) return { path, name, type, depth };
+  const entry: StatEntry = {
+    path,
+    name,
+    type,
+    depth,
+    size: stats.size,
+    mtimeMs: stats.mtimeMs,
+    mode: stats.mode,
+    ino: stats.ino,
+    dev: stats.dev,
+  };
+  return entry;
+}
+
+/** An error record for a failed system call. Anything that is not a system error is a bug: rethrown. */
+function errorRecord(path: string, name: string, depth: number, error: unknown): WalkError {
+  const { code, syscall, errno, message } = (error ?? {}) as NodeJS.ErrnoException;
+  if (typeof code !== 'string') throw error;
+  const info: WalkErrorInfo = { code, syscall: syscall ?? '', message };
+  if (typeof errno === 'number') info.errno = errno;
+  return { type: 'error', path, name, depth, error: info };
+}
+
+function countDirectories(dirents: Dirent[]): number {
+  let count = 0;
+  for (const dirent of dirents) if (dirent.isDirectory()) count++;
+  return count;
+}
+
+/** The ancestor on the current path with this `dev:ino`, if any. */
+function ancestorWithId(stack: Frame[], id: string): Frame | undefined {
+  for (let i = stack.length - 1; i >= 0; i--) {
+    const frame = stack[i] as Frame;
+    if (frame.id === id) return frame;
+  }
+  return undefined;
+}
+
+/**
+ * Walks `task.root` and yields its entries; see `walk()` on the main side for the contract. Throws the
+ * system's error when the root cannot be read, and with `strict` at the first failure below it.
+ */
+export function* walk(task: WalkTask): Generator<Entry | WalkError, void, undefined> {
+  const { root, maxDepth, followSymlinks, sort, stat, strict } = task;
+  const include = compile(task.include);
+  const exclude = compile(task.exclude);
+  // Relative paths are built only when some pattern needs them.
+  const matching = include?.path != null || exclude?.path != null;
+  const progress = new Int32Array(task.progress);
+
+  // The root is followed when it is a link (as `find -H`): the caller named what is behind it.
+  const rootStats = statSync(root);
+  const rootType = statsType(rootStats);
+  const rootName = basename(root) || root;
+  const rootEntry = makeEntry(root, rootName, rootType, 0, stat ? rootStats : undefined);
+  if (rootType !== 'directory' || maxDepth === 0) {
+    if (include === null) yield rootEntry;
+    return;
+  }
+  // Listed before the root's entry is yielded: an unreadable root fails the stream before any item.
+  const rootDirents = readdirSync(root, { withFileTypes: true });
+  if (sort) rootDirents.sort(byName);
+  if (include === null) yield rootEntry;
+
+  const stack: Frame[] = [
+    {
+      dirents: rootDirents,
+      index: 0,
+      prefix: root.endsWith('/') ? root : `${root}/`,
+      relative: '',
+      depth: 1,
+      id: followSymlinks ? `${rootStats.dev}:${rootStats.ino}` : null,
+      path: root,
+    },
+  ];
+  let read = 1;
+  let pending = countDirectories(rootDirents);
+  Atomics.store(progress, ProgressCell.READ, read);
+  Atomics.store(progress, ProgressCell.PENDING, pending);
+
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1] as Frame;
+    const dirent = top.dirents[top.index++];
+    if (dirent === undefined) {
+      stack.pop();
+      continue;
+    }
+    const name = dirent.name;
+    const path = top.prefix + name;
+    const depth = top.depth;
+    let type = direntType(dirent);
+    if (type === 'directory') pending--;
+    const relative = matching ? top.relative + name : '';
+    if (exclude !== null && matches(exclude, name, relative)) continue;
+
+    let stats: Stats | undefined;
+    try {
+      if (followSymlinks && type === 'symlink') {
+        // A missing target leaves a plain symlink (`find -L` prints it as a link); a link to itself throws.
+        stats = statSync(path, { throwIfNoEntry: false });
+        if (stats !== undefined) type = statsType(stats);
+      }
+      // Following links, every directory is checked for a loop (as find -L does, even at the depth limit).
+      if (stats === undefined && (stat || (followSymlinks && type === 'directory'))) {
+        stats = followSymlinks && type === 'directory' ? statSync(path) : lstatSync(path);
+      }
+    } catch (error) {
+      if (strict) throw error;
+      yield errorRecord(path, name, depth, error);
+      continue;
+    }
+
+    let id: string | null = null;
+    if (followSymlinks && type === 'directory' && stats !== undefined) {
+      id = `${stats.dev}:${stats.ino}`;
+      const ancestor = ancestorWithId(stack, id);
+      if (ancestor !== undefined) {
+        // Neither yielded nor entered, as with `find -L`: the entry is the same directory as an ancestor.
+        const loop = errors.fileSystemLoop(path, ancestor.path);
+        if (strict) throw loop;
+        yield errorRecord(path, name, depth, loop);
+        continue;
+      }
+    }
+
+    if (include === null || matches(include, name, relative)) {
+      yield makeEntry(path, name, type, depth, stat ? stats : undefined);
+    }
+    if (type !== 'directory' || depth >= maxDepth) continue;
+
+    let dirents: Dirent[];
+    try {
+      dirents = readdirSync(path, { withFileTypes: true });
+    } catch (error) {
+      if (strict) throw error;
+      yield errorRecord(path, name, depth, error);
+      continue;
+    }
+    if (sort) dirents.sort(byName);
+    pending += countDirectories(dirents);
+    Atomics.store(progress, ProgressCell.READ, ++read);
+    Atomics.store(progress, ProgressCell.PENDING, pending);
+    stack.push({
+      dirents,
+      index: 0,
+      prefix: `${path}/`,
+      relative: matching ? `${relative}/` : '',
+      depth: depth + 1,
+      id,
+      path,
+    });
+  }
+  Atomics.store(progress, ProgressCell.PENDING, 0);
+}
