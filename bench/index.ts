@@ -5,16 +5,20 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import larger from './larger-items.js';
+import latency from './latency.js';
 import { renderTable } from './lib/format.js';
 import { describeMachine, machine } from './lib/machine.js';
 import { clearNote } from './lib/trial.js';
 import type { Scenario, ScenarioResult } from './lib/types.js';
+import responsiveness from './responsiveness.js';
 import throughput from './throughput.js';
 
 /** Every scenario, in the order a full run goes through them. Add new ones here. */
 const SCENARIOS: Record<string, Scenario> = {
   throughput,
   'larger-items': larger,
+  latency,
+  responsiveness,
 };
 
 const RESULTS = new URL('../../bench/results/', import.meta.url);

@@ -68,16 +68,17 @@ export async function openContender(transport: Transport, spec: SourceSpec): Pro
   }
 }
 
-/** Resolves once the worker has exited (at once if it already has). */
-async function exited(worker: Worker): Promise<void> {
-  if (worker.threadId === -1) return;
-  await once(worker, 'exit');
+/** Resolves once the worker has exited. Call it right after creating the worker: `'exit'` may come in the
+ * same turn as the last message, before a later listener would be attached. Never rejects. */
+export function exitOf(worker: Worker): Promise<void> {
+  return new Promise((resolve) => worker.once('exit', () => resolve()));
 }
 
 /** The original recipe: push every message into a Readable that never says "enough" (`read()` is a
  * no-op), end it when the thread exits. */
 function openNaive(spec: SourceSpec): Opened {
   const worker = new Worker(workerUrl('naive'), { workerData: spec });
+  const exited = exitOf(worker);
   const stream = new Readable({
     objectMode: true,
     read() {},
@@ -88,12 +89,13 @@ function openNaive(spec: SourceSpec): Opened {
   worker.on('message', (item: unknown) => stream.push(item));
   worker.on('error', (error) => stream.destroy(error));
   worker.on('exit', () => stream.push(null));
-  return { stream, release: () => exited(worker) };
+  return { stream, release: () => exited };
 }
 
 /** Like the naive port, but each message is an array of items. */
 function openBatched(spec: SourceSpec): Opened {
   const worker = new Worker(workerUrl('batched'), { workerData: spec });
+  const exited = exitOf(worker);
   const stream = new Readable({
     objectMode: true,
     read() {},
@@ -106,12 +108,13 @@ function openBatched(spec: SourceSpec): Opened {
   });
   worker.on('error', (error) => stream.destroy(error));
   worker.on('exit', () => stream.push(null));
-  return { stream, release: () => exited(worker) };
+  return { stream, release: () => exited };
 }
 
 /** One request per `_read()`, one item per answer: at most one item in flight. */
 function openNaiveBounded(spec: SourceSpec): Opened {
   const worker = new Worker(workerUrl('naive-bounded'), { workerData: spec });
+  const exited = exitOf(worker);
   const stream = new Readable({
     objectMode: true,
     read() {
@@ -125,17 +128,18 @@ function openNaiveBounded(spec: SourceSpec): Opened {
     stream.push(result.done ? null : result.value);
   });
   worker.on('error', (error) => stream.destroy(error));
-  return { stream, release: () => exited(worker) };
+  return { stream, release: () => exited };
 }
 
 /** `ReadableStream.from` in the worker, transferred here, adapted with `Readable.fromWeb`. */
 async function openWebStream(spec: SourceSpec): Promise<Opened> {
   const worker = new Worker(workerUrl('web-stream'), { workerData: spec });
+  const exited = exitOf(worker);
   const [web] = (await once(worker, 'message')) as [ReadableStream<unknown>];
   const stream = Readable.fromWeb(web, { objectMode: true });
   async function release(): Promise<void> {
     worker.postMessage('done');
-    await exited(worker);
+    await exited;
   }
   return { stream, release };
 }
