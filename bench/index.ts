@@ -10,7 +10,9 @@ import { renderTable } from './lib/format.js';
 import { describeMachine, machine } from './lib/machine.js';
 import { clearNote } from './lib/trial.js';
 import type { Scenario, ScenarioResult } from './lib/types.js';
+import memory from './memory.js';
 import responsiveness from './responsiveness.js';
+import startStop from './start-stop.js';
 import throughput from './throughput.js';
 
 /** Every scenario, in the order a full run goes through them. Add new ones here. */
@@ -19,6 +21,8 @@ const SCENARIOS: Record<string, Scenario> = {
   'larger-items': larger,
   latency,
   responsiveness,
+  'start-stop': startStop,
+  memory,
 };
 
 const RESULTS = new URL('../../bench/results/', import.meta.url);

@@ -35,13 +35,13 @@ function kinds(quick: boolean): Kind[] {
   ];
 }
 
-function contenders(kind: Kind): Contender[] {
+function contenders(kind: Kind, quick: boolean): Contender[] {
   return TRANSPORTS.map((transport) => {
     const params: PipeParams = {
       transport,
       source: kind.source,
       items: kind.items,
-      warmupItems: warmupItems(kind.items),
+      warmupItems: warmupItems(kind.items, quick),
     };
     return { label: `${kind.label}, ${describe(transport)}`, module: PIPE, trial: 'pipe', params };
   });
@@ -51,7 +51,7 @@ export default async function largerItems(options: ScenarioOptions): Promise<Sce
   const rows: (string | number)[][] = [];
   const data: unknown[] = [];
   for (const kind of kinds(options.quick)) {
-    const lineup = contenders(kind);
+    const lineup = contenders(kind, options.quick);
     const samples = await interleave(lineup, {
       name: `larger-items (${kind.label})`,
       quick: options.quick,

@@ -42,7 +42,7 @@ async function pass(params: LatencyParams, items: number): Promise<{ delays: num
 
 /** Trial: a warm-up pass, then the measured one. */
 export async function latency(params: LatencyParams): Promise<Sample> {
-  await pass(params, params.warmupItems);
+  if (params.warmupItems > 0) await pass(params, params.warmupItems);
   const { delays, paceMs } = await pass(params, params.items);
   return {
     items: delays.length,
@@ -59,7 +59,7 @@ const SELF = import.meta.url;
 function lineup(quick: boolean): LatencyParams[] {
   const items = quick ? 20 : 1000;
   const busy = quick ? 20 : 500;
-  const warmupItems = quick ? 5 : 50;
+  const warmupItems = quick ? 0 : 50;
   const timer = (transport: Transport): LatencyParams => ({ transport, source: 'ticks', items, warmupItems });
   const held = (transport: Transport): LatencyParams => ({ transport, source: 'busyTicks', items: busy, warmupItems });
   return [

@@ -27,8 +27,9 @@ type Runner = Transport | { kind: 'bare' };
 export interface ResponsivenessParams {
   runner: Runner;
   spec: SourceSpec;
-  /** The same spec with fewer items for the warm-up pass (the walk warms up on the whole tree). */
-  warmup: SourceSpec;
+  /** The same spec with fewer items for the warm-up pass (the walk warms up on the whole tree); none in
+   * quick mode. */
+  warmup: SourceSpec | null;
   /** Items the pass must deliver: a check that every contender did the same work. */
   expected: number;
   warmupExpected: number;
@@ -82,7 +83,7 @@ async function pass(runner: Runner, spec: SourceSpec, expected: number): Promise
 
 /** Trial: a warm-up pass, then the measured one. */
 export async function responsiveness(params: ResponsivenessParams): Promise<Sample> {
-  await pass(params.runner, params.warmup, params.warmupExpected);
+  if (params.warmup !== null) await pass(params.runner, params.warmup, params.warmupExpected);
   await settle();
   return pass(params.runner, params.spec, params.expected);
 }
@@ -105,7 +106,7 @@ function workloads(quick: boolean): Workload[] {
   const cpu: ResponsivenessParams[] = RUNNERS.map((runner) => ({
     runner,
     spec: { source: 'cpuHeavy', args: [cpuItems, CPU_ROUNDS] },
-    warmup: { source: 'cpuHeavy', args: [cpuItems / 10, CPU_ROUNDS] },
+    warmup: quick ? null : { source: 'cpuHeavy', args: [cpuItems / 10, CPU_ROUNDS] },
     expected: cpuItems,
     warmupExpected: cpuItems / 10,
   }));
@@ -115,7 +116,7 @@ function workloads(quick: boolean): Workload[] {
   const walk: ResponsivenessParams[] = RUNNERS.map((runner) => ({
     runner,
     spec: { source: 'walkSync', args: [tree.root] },
-    warmup: { source: 'walkSync', args: [tree.root] },
+    warmup: quick ? null : { source: 'walkSync', args: [tree.root] },
     expected: tree.entries,
     warmupExpected: tree.entries,
   }));

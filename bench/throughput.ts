@@ -33,8 +33,8 @@ function lineup(quick: boolean): [Transport, number][] {
   ];
 }
 
-function contender([transport, items]: [Transport, number]): Contender {
-  const params: PipeParams = { transport, source: 'smallObjects', items, warmupItems: warmupItems(items) };
+function contender([transport, items]: [Transport, number], quick: boolean): Contender {
+  const params: PipeParams = { transport, source: 'smallObjects', items, warmupItems: warmupItems(items, quick) };
   return { label: describe(transport), module: PIPE, trial: 'pipe', params };
 }
 
@@ -51,7 +51,7 @@ function targets(transport: Transport, rate: number, cpu: number, ceiling: numbe
 
 export default async function throughput(options: ScenarioOptions): Promise<ScenarioResult> {
   const plan = lineup(options.quick);
-  const contenders = plan.map(contender);
+  const contenders = plan.map((entry) => contender(entry, options.quick));
   const samples = await interleave(contenders, {
     name: 'throughput',
     quick: options.quick,

@@ -97,7 +97,10 @@ export function renderTable(
   rows: readonly (readonly (string | number)[])[],
 ): string {
   const cells = [columns, ...rows].map((row) => row.map((cell) => String(cell)));
-  const widths = columns.map((_, index) => Math.max(...cells.map((row) => [...(row[index] ?? '')].length)));
+  const count = Math.max(...cells.map((row) => row.length));
+  const widths = Array.from({ length: count }, (_, index) =>
+    Math.max(...cells.map((row) => [...(row[index] ?? '')].length)),
+  );
   const line = (row: readonly string[]): string =>
     row
       .map((cell, index) => {

@@ -6,7 +6,7 @@ export function repetitions(options: ScenarioOptions, full: number): number {
   return options.reps ?? (options.quick ? 1 : full);
 }
 
-/** Warm-up items for a pass of `items`: a tenth, at least one. */
-export function warmupItems(items: number): number {
-  return Math.max(1, Math.floor(items / 10));
+/** Warm-up items for a pass of `items`: a tenth, or none in quick mode (which measures nothing). */
+export function warmupItems(items: number, quick: boolean): number {
+  return quick ? 0 : Math.max(1, Math.floor(items / 10));
 }

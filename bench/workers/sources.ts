@@ -101,9 +101,13 @@ export function* cooperative(flag: SharedArrayBuffer): Generator<number> {
   }
 }
 
-/** Yields one item, then never returns from its next `next()`: only `terminate()` stops it. */
-export function* spinForever(): Generator<number> {
+/** Yields one item, then never returns from its next `next()`: only `terminate()` stops it. Sets cell 0 of
+ * `spinning` to 1 once it is inside that `next()`, so a measurement can wait until it really is stuck. */
+export function* spinForever(spinning: SharedArrayBuffer): Generator<number> {
   yield 0;
+  const cells = new Int32Array(spinning);
+  Atomics.store(cells, 0, 1);
+  Atomics.notify(cells, 0);
   for (;;) {
     // Holds the thread: no stop flag is ever read in here.
   }
