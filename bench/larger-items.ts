@@ -64,7 +64,6 @@ export default async function largerItems(options: ScenarioOptions): Promise<Sce
     );
     const cpus: Summary[] = samples.map((list) => summarize(series(list, 'cpuNsPerItem')));
     const ceiling = rates[0]?.median ?? Number.NaN;
-    const itemUnit = rateUnit(ceiling);
     const byteUnit = byteRateUnit((bytes[0]?.median ?? Number.NaN) / 10);
     TRANSPORTS.forEach((transport, index) => {
       const rate = rates[index] as Summary;
@@ -72,7 +71,7 @@ export default async function largerItems(options: ScenarioOptions): Promise<Sce
         kind.label,
         describe(transport),
         formatCount(kind.items),
-        formatSummary(rate, itemUnit),
+        formatSummary(rate, rateUnit(rate.median)),
         formatSummary(bytes[index] as Summary, byteUnit),
         formatRatio(rate.median / ceiling),
         formatSummary(cpus[index] as Summary, NS),

@@ -62,14 +62,13 @@ export default async function throughput(options: ScenarioOptions): Promise<Scen
   const cpus: Summary[] = samples.map((list) => summarize(series(list, 'cpuNsPerItem')));
   const ceiling = rates[0]?.median ?? Number.NaN;
   const naive = rates[1]?.median ?? Number.NaN;
-  const unit = rateUnit(ceiling);
   const rows = plan.map(([transport, items], index) => {
     const rate = rates[index] as Summary;
     const cpu = cpus[index] as Summary;
     return [
       describe(transport),
       formatCount(items),
-      formatSummary(rate, unit),
+      formatSummary(rate, rateUnit(rate.median)),
       formatRatio(rate.median / ceiling),
       formatRatio(rate.median / naive),
       formatSummary(cpu, NS),

@@ -79,10 +79,12 @@ export function formatCount(value: number): string {
   return fixed(value, 0);
 }
 
-/** A ratio such as "0.45×". */
+/** A ratio such as "0.45×", "0.012×" or "20.3×": two significant digits at least. */
 export function formatRatio(value: number): string {
   if (!Number.isFinite(value)) return '-';
-  return `${fixed(value, value >= 10 ? 1 : 2)}×`;
+  if (value >= 10) return `${fixed(value, 1)}×`;
+  if (value >= 0.1 || value === 0) return `${fixed(value, 2)}×`;
+  return `${value.toPrecision(2)}×`;
 }
 
 /** One target check: "ok ≥0.45×" or "MISS ≥0.45×", so a failing target stands out in a log. */
