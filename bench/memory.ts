@@ -179,8 +179,9 @@ export default async function memoryScenario(options: ScenarioOptions): Promise<
       'exited). "buffered": median readableLength when sampled.',
       '"range after 10%": max − min RSS once a tenth of the items is consumed (both heaps at working size): the',
       'flatness the target is about. "peak − first item" also counts the heaps growing to that size.',
-      `The consumer turns the event loop every ${YIELD_EVERY} items and stalls ${STALL_MS} ms every ${STALL_EVERY}, so the`,
-      'producer keeps running into its bound. The naive port runs fewer items: it buffers all the consumer has not taken.',
+      `The consumer turns the event loop every ${YIELD_EVERY} items and stalls ${STALL_MS} ms every ${STALL_EVERY}: at each`,
+      'stall the producer runs into its bound even when the transport is slower than the consumer ("buffered" 0).',
+      'The naive port runs fewer items: it buffers everything the consumer has not taken yet.',
     ],
     data: contenders.map((entry, index) => ({ label: entry.label, params: entry.params, samples: samples[index] })),
   };
