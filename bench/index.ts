@@ -14,6 +14,7 @@ import memory from './memory.js';
 import responsiveness from './responsiveness.js';
 import startStop from './start-stop.js';
 import throughput from './throughput.js';
+import walk from './walk.js';
 
 /** Every scenario, in the order a full run goes through them. Add new ones here. */
 const SCENARIOS: Record<string, Scenario> = {
@@ -23,6 +24,7 @@ const SCENARIOS: Record<string, Scenario> = {
   responsiveness,
   'start-stop': startStop,
   memory,
+  walk,
 };
 
 const RESULTS = new URL('../../bench/results/', import.meta.url);
