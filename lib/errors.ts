@@ -21,6 +21,7 @@ import { constants as osConstants } from 'node:os';
  * | `ERR_WORKER_EXITED` | `Error` | the worker thread exited before the iterator finished; `exitCode` holds its exit code |
  * | `ERR_WORKER_THREW_NULLISH` | `Error` | the iterator threw `undefined` or `null`; `thrown` holds which |
  * | `ERR_WORKER_THREW_NOT_CLONEABLE` | `Error` | the iterator threw a non-error value that cannot be cloned; `thrown` holds a description |
+ * | `ERR_WORKER_THREW_FALSY` | `Error` | the iterator threw `0`, `''`, `false`, `NaN` or `0n`; `thrown` holds a description |
  *
  * Node's own `ERR_WORKER_OUT_OF_MEMORY` (the worker hit its `resourceLimits`) reaches the stream as Node
  * raised it.
@@ -49,6 +50,9 @@ export const ErrorCode = Object.freeze({
   THREW_NULLISH: 'ERR_WORKER_THREW_NULLISH',
   /** The iterator threw a non-error value that cannot be cloned (a function, say); `thrown` describes it. */
   THREW_NOT_CLONEABLE: 'ERR_WORKER_THREW_NOT_CLONEABLE',
+  /** The iterator threw a falsy value other than `undefined` and `null` (`0`, `''`, `false`, `NaN`, `0n`),
+   * which a stream cannot carry as an error either; `thrown` describes it. */
+  THREW_FALSY: 'ERR_WORKER_THREW_FALSY',
 } as const);
 
 /** The union of every code in {@link ErrorCode}. */
@@ -67,7 +71,8 @@ export interface WorkerReadableError extends Error {
   exports?: string[];
   /** `ERR_WORKER_EXITED`: the thread's exit code. */
   exitCode?: number;
-  /** `ERR_WORKER_THREW_NULLISH`, `ERR_WORKER_THREW_NOT_CLONEABLE`: what was thrown. */
+  /** `ERR_WORKER_THREW_NULLISH`, `ERR_WORKER_THREW_NOT_CLONEABLE`, `ERR_WORKER_THREW_FALSY`: what was
+   * thrown. */
   thrown?: string;
 }
 
@@ -88,17 +93,25 @@ function build(
   return error;
 }
 
-/** Describes a received value for an error message: its type, and the value itself when short. */
+/** Describes a received value for an error message: its type, and the value itself when short. Never
+ * throws, whatever the value (a Proxy, a throwing getter, an odd `constructor.name`). */
 export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`;
-  if (typeof value === 'symbol') return value.toString();
-  if (typeof value === 'object') {
-    const name = (value as object).constructor?.name;
-    return name ? `an instance of ${name}` : 'an object';
+  try {
+    if (value === null) return 'null';
+    if (typeof value === 'function') {
+      const name: unknown = value.name;
+      return `function ${typeof name === 'string' && name !== '' ? name : '<anonymous>'}`;
+    }
+    if (typeof value === 'symbol') return value.toString();
+    if (typeof value === 'object') {
+      const name: unknown = (value as { constructor?: { name?: unknown } }).constructor?.name;
+      return typeof name === 'string' && name !== '' ? `an instance of ${name}` : 'an object';
+    }
+    const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
+    return `type ${typeof value} (${text.length > 40 ? `${text.slice(0, 37)}...` : text})`;
+  } catch {
+    return `a value of type ${typeof value} that cannot be described`;
   }
-  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  return `type ${typeof value} (${text.length > 40 ? `${text.slice(0, 37)}...` : text})`;
 }
 
 /** Factories, one per situation. */
@@ -179,6 +192,12 @@ export const errors = {
     Object.assign(error, { errno: -osConstants.errno.ELOOP, code: 'ELOOP', syscall: 'walk', path });
     Error.captureStackTrace?.(error, errors.fileSystemLoop);
     return error;
+  },
+  threwFalsy(thrown: unknown): WorkerReadableError {
+    const text = describe(thrown);
+    return build(Error, ErrorCode.THREW_FALSY, `The iterator threw ${text}, which a stream cannot carry as an error`, {
+      thrown: text,
+    });
   },
   /** `thrown` is a {@link describe description} of the value, made where the value was. */
   threwNotCloneable(thrown: string): WorkerReadableError {

@@ -4,7 +4,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { WorkerOptions } from 'node:worker_threads';
+import { SHARE_ENV, type WorkerOptions } from 'node:worker_threads';
 import { errors } from './errors.js';
 
 /**
@@ -160,11 +160,66 @@ function checkStopTimeout(value: unknown): number {
   return value;
 }
 
+/** Bounds on `resourceLimits` outside which Node 20 takes the whole process down instead of failing the
+ * worker (measured: `stackSizeMb: 0.1`, `codeRangeSizeMb: 1e12`, `maxOldGenerationSizeMb: 0.001`). */
+const RESOURCE_LIMITS: Readonly<Record<string, { min: number; max: number }>> = Object.freeze({
+  maxOldGenerationSizeMb: { min: 1, max: Number.MAX_SAFE_INTEGER },
+  maxYoungGenerationSizeMb: { min: Number.MIN_VALUE, max: Number.MAX_SAFE_INTEGER },
+  codeRangeSizeMb: { min: Number.MIN_VALUE, max: 65_536 },
+  stackSizeMb: { min: 1, max: Number.MAX_SAFE_INTEGER },
+});
+
+function checkResourceLimits(value: unknown): void {
+  if (!isPlainObject(value)) throw errors.invalidType('worker.resourceLimits', 'an object', value);
+  checkKeys('worker.resourceLimits', value, new Set(Object.keys(RESOURCE_LIMITS)));
+  for (const [key, limit] of Object.entries(value)) {
+    const name = `worker.resourceLimits.${key}`;
+    if (limit === undefined) continue;
+    if (typeof limit !== 'number') throw errors.invalidType(name, 'a number', limit);
+    const { min, max } = RESOURCE_LIMITS[key] as { min: number; max: number };
+    if (!(limit >= min && limit <= max)) {
+      throw errors.invalidValue(
+        name,
+        `a number of megabytes from ${min === Number.MIN_VALUE ? 'above 0' : min} to ${max}`,
+        limit,
+        RangeError,
+      );
+    }
+  }
+}
+
+/** Node turns these into strings itself, except symbols, which make it throw an uncoded TypeError. */
+function checkStrings(name: string, value: unknown): void {
+  if (!Array.isArray(value)) throw errors.invalidType(name, 'an array', value);
+  value.forEach((item, index) => {
+    if (typeof item === 'symbol') throw errors.invalidValue(`${name}[${index}]`, 'not a symbol', item);
+  });
+}
+
+function checkEnv(value: unknown): void {
+  if (value === SHARE_ENV) return;
+  if (typeof value !== 'object' || value === null) {
+    throw errors.invalidType('worker.env', 'an object or worker_threads.SHARE_ENV', value);
+  }
+  for (const [key, item] of Object.entries(value)) {
+    if (typeof item === 'symbol') throw errors.invalidValue(`worker.env.${key}`, 'not a symbol', item);
+  }
+}
+
 function checkWorker(value: unknown): WorkerThreadOptions & { name: string } {
   if (!isPlainObject(value)) throw errors.invalidType('worker', 'an object', value);
   checkKeys('worker', value, WORKER_KEYS);
   const name = value.name ?? DEFAULTS.workerName;
   if (typeof name !== 'string') throw errors.invalidType('worker.name', 'a string', name);
+  if (value.resourceLimits !== undefined) checkResourceLimits(value.resourceLimits);
+  if (value.env !== undefined) checkEnv(value.env);
+  if (value.execArgv !== undefined) checkStrings('worker.execArgv', value.execArgv);
+  if (value.argv !== undefined) checkStrings('worker.argv', value.argv);
+  for (const flag of ['stdout', 'stderr', 'trackUnmanagedFds'] as const) {
+    if (value[flag] !== undefined && typeof value[flag] !== 'boolean') {
+      throw errors.invalidType(`worker.${flag}`, 'a boolean', value[flag]);
+    }
+  }
   return { ...(value as WorkerThreadOptions), name };
 }
 

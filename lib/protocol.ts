@@ -78,6 +78,10 @@ export type WorkerMessage =
       /** True when the error is the very one `destroy(err)` passed in: the main side then uses its
        * original object rather than a copy. */
       readonly isStopError: boolean;
+      /** True when it was thrown by the cleanup a stop ran, and may replace the destroy error (as with
+       * `Readable.from`). False for a failure of the iterator that was already on its way when the stream
+       * was destroyed: the consumer's destroy then decides the outcome. */
+      readonly duringStop: boolean;
     };
 
 /** Main → worker, on the stop port. */

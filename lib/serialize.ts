@@ -128,9 +128,14 @@ function serializeError(error: Error, seen: Map<object, number>): SerializedThro
   };
 }
 
-/** Takes any thrown value apart for `postMessage`. Never throws. */
+/** Takes any thrown value apart for `postMessage`. Never throws: a value whose very inspection throws (a
+ * hostile Proxy, say) becomes an uncloneable one. */
 export function serializeThrown(value: unknown): SerializedThrown {
-  return serializeAny(value, new Map());
+  try {
+    return serializeAny(value, new Map());
+  } catch {
+    return { kind: 'uncloneable', description: describe(value) };
+  }
 }
 
 function define(target: object, key: string, value: unknown, enumerable: boolean): void {
@@ -184,10 +189,13 @@ function rebuildError(node: Extract<SerializedThrown, { kind: 'error' }>, built:
 
 /**
  * Rebuilds a thrown value. A thrown `undefined` or `null` cannot be a stream error, so it becomes
- * `ERR_WORKER_THREW_NULLISH`; a value that could not be cloned becomes `ERR_WORKER_THREW_NOT_CLONEABLE`.
+ * `ERR_WORKER_THREW_NULLISH`, and any other falsy value `ERR_WORKER_THREW_FALSY`; a value that could not be
+ * cloned becomes `ERR_WORKER_THREW_NOT_CLONEABLE`.
  */
 export function deserializeThrown(node: SerializedThrown): unknown {
   if (node.kind === 'nullish') return errors.threwNullish(node.value);
   if (node.kind === 'uncloneable') return errors.threwNotCloneable(node.description);
+  // Readable.destroy() treats a falsy error as none: the failure would vanish.
+  if (node.kind === 'value' && !node.value) return errors.threwFalsy(node.value);
   return rebuild(node, new Map());
 }

@@ -78,15 +78,15 @@ async function close(iterator: AnyIterator, error: unknown): Promise<void> {
   }
 }
 
-/** The export's value, looked up in the module and, for CommonJS, in `module.exports`. */
+/** The export's value, looked up in the module and, for CommonJS, among the own enumerable properties of
+ * `module.exports` (not `toString`, not a function's `name` or `call`). */
 function findExport(namespace: Record<string, unknown>, name: string): unknown {
   if (name in namespace) return namespace[name];
   const commonjs = namespace.default;
   const isObject = (typeof commonjs === 'object' && commonjs !== null) || typeof commonjs === 'function';
-  if (isObject && name in commonjs) return (commonjs as Record<string, unknown>)[name];
-  const names = new Set(Object.keys(namespace));
-  if (isObject) for (const key of Object.keys(commonjs)) names.add(key);
-  throw errors.exportNotFound(name, init.module, [...names]);
+  const own = isObject ? Object.keys(commonjs as object) : [];
+  if (own.includes(name)) return (commonjs as Record<string, unknown>)[name];
+  throw errors.exportNotFound(name, init.module, [...new Set([...Object.keys(namespace), ...own])]);
 }
 
 /** Turns the export into an iterator, with `Readable.from`'s rules (a string or Buffer is one item). */
@@ -331,7 +331,7 @@ class Pump {
     } catch (closeError) {
       reported = closeError || error;
     }
-    post({ type: 'error', error: serializeThrown(reported), isStopError: false });
+    post({ type: 'error', error: serializeThrown(reported), isStopError: false, duringStop: false });
     finish();
   }
 
@@ -350,7 +350,13 @@ class Pump {
       await close(this.#iterator, error);
     } catch (closeError) {
       // As Readable.from: a failing cleanup replaces the destroy error, unless it is falsy.
-      if (closeError) post({ type: 'error', error: serializeThrown(closeError), isStopError: closeError === error });
+      if (closeError)
+        post({
+          type: 'error',
+          error: serializeThrown(closeError),
+          isStopError: closeError === error,
+          duringStop: true,
+        });
     }
     finish();
   }
@@ -377,7 +383,12 @@ async function main(): Promise<void> {
   try {
     namespace = await importModule(init.module);
   } catch (cause) {
-    post({ type: 'error', error: serializeThrown(errors.moduleLoad(init.module, cause)), isStopError: false });
+    post({
+      type: 'error',
+      error: serializeThrown(errors.moduleLoad(init.module, cause)),
+      isStopError: false,
+      duringStop: false,
+    });
     return finish();
   }
   let opened: { iterator: AnyIterator; isAsync: boolean };
@@ -385,7 +396,7 @@ async function main(): Promise<void> {
     if (stopRequested()) return finish();
     opened = await openIterator(findExport(namespace, init.exportName));
   } catch (error) {
-    post({ type: 'error', error: serializeThrown(error), isStopError: false });
+    post({ type: 'error', error: serializeThrown(error), isStopError: false, duringStop: false });
     return finish();
   }
   await new Pump(opened.iterator, opened.isAsync).run();

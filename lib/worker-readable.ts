@@ -84,9 +84,14 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
     super({ objectMode: true, highWaterMark: normalized.highWaterMark });
     this.#highWaterMark = normalized.highWaterMark;
     this.#stopTimeout = normalized.stopTimeout;
-    // Attached only now that the private fields exist: an aborted signal destroys synchronously.
-    if (normalized.signal !== undefined) addAbortSignal(normalized.signal, this);
-    if (this.destroyed) return;
+    // An already-aborted signal destroys at once, before any thread exists. Otherwise the signal is
+    // attached once new Worker() has succeeded, so a constructor that throws leaves no listener behind.
+    // (Attached only after super(): destroying synchronously needs the private fields.)
+    const signal = normalized.signal;
+    if (signal?.aborted) {
+      addAbortSignal(signal, this);
+      return;
+    }
 
     const stop = new MessageChannel();
     const data = new MessageChannel();
@@ -100,7 +105,14 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
       dataPort: data.port2,
     };
     const transferList = [stop.port2, data.port2];
-    const worker = new Worker(WORKER_ENTRY, { ...normalized.worker, workerData: init, transferList });
+    let worker: Worker;
+    try {
+      worker = new Worker(WORKER_ENTRY, { ...normalized.worker, workerData: init, transferList });
+    } catch (error) {
+      stop.port1.close();
+      data.port1.close();
+      throw error;
+    }
     this.#worker = worker;
     this.#stopPort = stop.port1;
     this.#dataPort = data.port1;
@@ -109,6 +121,7 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
     data.port1.on('messageerror', this.#onMessageError.bind(this));
     worker.on('error', this.#onWorkerError.bind(this));
     worker.on('exit', this.#onExit.bind(this));
+    if (signal !== undefined) addAbortSignal(signal, this);
     // Listeners ref the worker (PITFALLS 12); nobody is waiting for an item yet.
     this.#syncRef();
   }
@@ -148,12 +161,8 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
     this.#destroyError = error;
     this.#destroyCallback = callback;
     this.#syncRef();
-    if (this.#settled) {
-      // The iterator is finished and the thread is on its way out; only a handle left open by user code
-      // could hold it, so it gets stopTimeout to go.
-      this.#armTerminate(this.#stopTimeout);
-      return;
-    }
+    // A settled stream's thread is already on its way out, with its terminate timer armed (#settle).
+    if (this.#settled) return;
     if (Atomics.compareExchange(this.#control, Cell.PHASE, Phase.BOOT, Phase.CANCELLED) === Phase.BOOT) {
       // No user code has run yet and none will: nothing to clean up cooperatively.
       this.#armTerminate(0);
@@ -179,7 +188,9 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
     let limit = this.#pushed - length + this.#highWaterMark;
     // Node calls `_read` before removing the chunk being read (PITFALLS 6), and with highWaterMark 0 the
     // room above is nil: a waiting consumer always has at least one item requested.
-    if (this.#awaitingPush && limit <= this.#pushed) limit = this.#pushed + 1;
+    // Only while the buffer is within highWaterMark: read(n) with n > highWaterMark raises the Readable's
+    // own mark, and it would then keep asking for one more, past the queue's bound.
+    if (this.#awaitingPush && limit <= this.#pushed && length <= this.#highWaterMark) limit = this.#pushed + 1;
     if (limit > this.#limit) {
       this.#limit = limit;
       Atomics.store(control, Cell.LIMIT, limit);
@@ -231,22 +242,31 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
         this.#onRecords(message.records);
         return;
       case 'end':
-        this.#settled = true;
+        this.#settle();
         this.#awaitingPush = false;
         this.push(null);
         this.#syncRef();
         return;
       case 'error':
         if (this.#destroyCallback !== null) {
-          this.#closeError = { error: message.isStopError ? this.#destroyError : deserializeThrown(message.error) };
+          if (message.duringStop) {
+            this.#closeError = { error: message.isStopError ? this.#destroyError : deserializeThrown(message.error) };
+          }
           return;
         }
-        this.#settled = true;
+        this.#settle();
         this.#fail(deserializeThrown(message.error));
         return;
       default:
         this.#fail(new Error(`worker-readable internal error: unknown message ${JSON.stringify(message)}`));
     }
+  }
+
+  /** The iterator is finished and the thread on its way out. Only a handle left open by the user's module
+   * could hold it: it gets stopTimeout to go, so no thread outlives its stream, read or not. */
+  #settle(): void {
+    this.#settled = true;
+    this.#armTerminate(this.#stopTimeout);
   }
 
   #onBatch(items: unknown[]): void {
