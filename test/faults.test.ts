@@ -4,6 +4,8 @@
  * random highWaterMark and consumer. Each must end with the documented error, every earlier item delivered,
  * 'close', and no thread left. Serial: the thread count is global.
  */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import test from 'ava';
 import fc from 'fast-check';
@@ -35,6 +37,8 @@ const TIMEOUT = (LONG ? 30 : 2) * 60_000;
 
 interface FaultCase {
   readonly spec: FaultSpec;
+  /** The faults come from a sync generator, or through an async one. */
+  readonly source?: 'sync' | 'async';
   readonly highWaterMark: number;
   readonly consumer: Consumer;
   readonly stop?: Stop;
@@ -44,7 +48,14 @@ interface FaultCase {
 type Failure = Error & Record<string, unknown>;
 
 function runFault(
-  { spec, highWaterMark, consumer, stop = { kind: 'none' }, stopTimeout = Number.POSITIVE_INFINITY }: FaultCase,
+  {
+    spec,
+    source = 'sync',
+    highWaterMark,
+    consumer,
+    stop = { kind: 'none' },
+    stopTimeout = Number.POSITIVE_INFINITY,
+  }: FaultCase,
   options: Pick<WorkerReadableOptions, 'worker'> = {},
 ): Promise<Outcome> {
   const probe = newProbe();
@@ -52,7 +63,7 @@ function runFault(
   const usesAbort = stop.kind === 'abort' || (stop.kind === 'tick' && stop.how === 'abort');
   const controller = usesAbort ? new AbortController() : null;
   const stream = new WorkerReadable<unknown>(FAULTS, {
-    export: 'fault',
+    export: source === 'sync' ? 'fault' : 'faultAsync',
     args: [probe, spec],
     highWaterMark,
     stopTimeout,
@@ -65,8 +76,8 @@ function runFault(
 /** Violations common to faults that end the stream by themselves after `expected` items. */
 function endsWith(outcome: Outcome, expected: number, code: string): string[] {
   const found = commonViolations(outcome);
-  if (outcome.received.length !== expected) {
-    found.push(`${outcome.received.length} items arrived; the ${expected} before the fault must all arrive`);
+  if (outcome.taken.length !== expected) {
+    found.push(`${outcome.taken.length} items arrived; the ${expected} before the fault must all arrive`);
   }
   const error = outcome.errors[0] as Failure | undefined;
   if (error?.code !== code) found.push(`'error' is ${describeError(error)}; expected ${code}`);
@@ -74,6 +85,7 @@ function endsWith(outcome: Outcome, expected: number, code: string): string[] {
 }
 
 const atArb = fc.oneof(fc.nat({ max: 10 }), fc.nat({ max: 600 }));
+const sourceKindArb = fc.constantFrom<'sync' | 'async'>('sync', 'async');
 
 test.serial('process.exit() at a random item: ERR_WORKER_EXITED with its code, after every earlier item', async (t) => {
   t.timeout(TIMEOUT);
@@ -81,6 +93,7 @@ test.serial('process.exit() at a random item: ERR_WORKER_EXITED with its code, a
     spec: fc.record({ kind: fc.constant('exit' as const), at: atArb, code: fc.nat({ max: 200 }) }),
     highWaterMark: highWaterMarkArb,
     consumer: consumerArb,
+    source: sourceKindArb,
   });
   await checkProperty(t, arbitrary, runsFor(25, 400), async (value) => {
     const outcome = await runFault(value);
@@ -91,6 +104,26 @@ test.serial('process.exit() at a random item: ERR_WORKER_EXITED with its code, a
   });
 });
 
+test.serial(
+  'an event loop that runs dry, or an uncaught exception, at a random item: its error, after every earlier item',
+  async (t) => {
+    t.timeout(TIMEOUT);
+    const arbitrary = fc.record({
+      spec: fc.record({ kind: fc.constantFrom('runsDry' as const, 'uncaught' as const), at: atArb }),
+      highWaterMark: highWaterMarkArb,
+      consumer: consumerArb,
+      source: sourceKindArb,
+    });
+    await checkProperty(t, arbitrary, runsFor(20, 300), async (value) => {
+      const outcome = await runFault(value);
+      const dry = value.spec.kind === 'runsDry';
+      const found = endsWith(outcome, value.spec.at, dry ? 'ERR_WORKER_EXITED' : 'E_UNCAUGHT');
+      if (dry && (outcome.errors[0] as Failure | undefined)?.exitCode !== 0) found.push('exitCode is not 0');
+      return found;
+    });
+  },
+);
+
 const stopArb: fc.Arbitrary<{ how: StopHow; after: number }> = fc.record({
   how: fc.constantFrom<StopHow>('destroy', 'destroyError', 'abort'),
   after: fc.integer({ min: 1, max: 300 }),
@@ -100,36 +133,59 @@ test.serial('a finally that throws: its error is the outcome, after every item b
   t.timeout(TIMEOUT);
   const arbitrary = fc
     .record({
-      length: fc.nat({ max: 300 }),
-      throwAt: fc.option(fc.nat({ max: 300 })),
+      length: fc.nat({ max: 600 }),
+      throwAt: fc.option(fc.nat({ max: 600 })),
       stop: fc.option(stopArb),
       highWaterMark: highWaterMarkArb,
       consumer: consumerArb,
+      source: sourceKindArb,
     })
-    .map(({ length, throwAt, stop, highWaterMark, consumer }) => {
+    .map(({ length, throwAt, stop, highWaterMark, consumer, source }) => {
       const at = throwAt === null ? null : Math.min(throwAt, length);
       const before = at ?? length;
       const spec: FaultSpec = { kind: 'finallyThrows', length, throwAt: at };
-      // A stop only where it can happen: after an item the consumer gets.
+      // A stop only where the iterator cannot have ended by itself yet (it runs at most highWaterMark + 1
+      // ahead): an ending racing the stop is the defect pinned in property.test.ts, not what this is about.
       const applied: Stop =
-        stop === null || stop.after > before ? { kind: 'none' } : { kind: stop.how, after: stop.after };
-      return { spec, highWaterMark, consumer, stop: applied };
+        stop === null || stop.after + highWaterMark + 1 >= before
+          ? { kind: 'none' }
+          : { kind: stop.how, after: stop.after };
+      return { spec, source, highWaterMark, consumer, stop: applied };
     });
+  let stopped = 0;
   await checkProperty(t, arbitrary, runsFor(30, 500), async (value) => {
+    if (value.stop.kind !== 'none') stopped++;
     const outcome = await runFault(value);
     const found = commonViolations(outcome);
     const { spec } = value;
     const before = spec.kind === 'finallyThrows' ? (spec.throwAt ?? spec.length) : 0;
-    if (value.stop.kind === 'none' && outcome.received.length !== before) {
-      found.push(`${outcome.received.length} items arrived; expected all ${before}`);
+    if (value.stop.kind === 'none' && outcome.taken.length !== before) {
+      found.push(`${outcome.taken.length} items arrived; expected all ${before}`);
     }
     const error = outcome.errors[0] as Failure | undefined;
-    // As Readable.from: an error thrown by cleanup replaces the iterator's error and the destroy error.
-    if (error?.code !== 'E_CLEANUP') found.push(`'error' is ${describeError(error)}; expected E_CLEANUP`);
+    // As Readable.from: an error thrown by cleanup replaces the iterator's error and the destroy error, with
+    // one exception from the language itself: through the async wrapper, throw(err) reaches the generator
+    // inside a for...of, whose closing swallows what return() throws in favour of err.
+    const how = value.stop.kind;
+    const cleanupWins = value.source !== 'async' || how === 'none' || how === 'destroy';
+    const isCleanup = error?.code === 'E_CLEANUP';
+    const isStop = outcome.stopped && stopOutcome(value.stop, error, outcome.stopError);
+    if (!(cleanupWins ? isCleanup : isStop)) {
+      found.push(`'error' is ${describeError(error)}; expected ${cleanupWins ? 'E_CLEANUP' : 'the stop’s own'}`);
+    }
     if (!outcome.finallyRan) found.push('finally did not run');
     return found;
   });
+  t.log(`${stopped} of the cases stopped the stream before the iterator ended`);
 });
+
+/** Whether `error` is what the stop itself leads to. */
+function stopOutcome(stop: Stop, error: unknown, stopError: unknown): boolean {
+  const how = stop.kind === 'tick' ? stop.how : stop.kind;
+  if (how === 'destroy') return error === undefined;
+  if (how === 'destroyError') return error === stopError;
+  return error instanceof Error && error.name === 'AbortError';
+}
 
 test.serial('cleanup that never finishes: terminated after stopTimeout, the stop’s outcome, no thread', async (t) => {
   t.timeout(TIMEOUT);
@@ -137,6 +193,7 @@ test.serial('cleanup that never finishes: terminated after stopTimeout, the stop
     spec: fc.constant<FaultSpec>({ kind: 'stuckCleanup' }),
     highWaterMark: highWaterMarkArb,
     consumer: consumerArb.filter((consumer) => consumer.kind !== 'pipeline'),
+    source: sourceKindArb,
     stop: fc.oneof(
       stopArb.map(({ how, after }): Stop => ({ kind: how, after })),
       fc.record({
@@ -150,15 +207,10 @@ test.serial('cleanup that never finishes: terminated after stopTimeout, the stop
   await checkProperty(t, arbitrary, runsFor(25, 400), async (value) => {
     const outcome = await runFault(value);
     const found = commonViolations(outcome);
-    const how = value.stop.kind === 'tick' ? value.stop.how : value.stop.kind;
     const error = outcome.errors[0];
-    const fits =
-      how === 'destroy'
-        ? error === undefined
-        : how === 'destroyError'
-          ? error === outcome.stopError
-          : error instanceof Error && error.name === 'AbortError';
-    if (!fits) found.push(`after ${how}, 'error' is ${describeError(error)}`);
+    if (!stopOutcome(value.stop, error, outcome.stopError)) {
+      found.push(`after ${JSON.stringify(value.stop)}, 'error' is ${describeError(error)}`);
+    }
     return found;
   });
 });
@@ -169,12 +221,12 @@ test.serial('running out of memory at a random item: ERR_WORKER_OUT_OF_MEMORY, a
     spec: fc.record({ kind: fc.constant('oom' as const), at: fc.nat({ max: 300 }) }),
     highWaterMark: highWaterMarkArb,
     consumer: consumerArb,
+    source: sourceKindArb,
   });
   await checkProperty(t, arbitrary, runsFor(8, 100), async (value) => {
     const outcome = await runFault(value, { worker: { resourceLimits: { maxOldGenerationSizeMb: 16 } } });
     const found = commonViolations(outcome);
-    if (outcome.received.length > value.spec.at)
-      found.push(`${outcome.received.length} items arrived of ${value.spec.at}`);
+    if (outcome.taken.length > value.spec.at) found.push(`${outcome.taken.length} items arrived of ${value.spec.at}`);
     const error = outcome.errors[0] as Failure | undefined;
     if (error?.code !== 'ERR_WORKER_OUT_OF_MEMORY') {
       found.push(`'error' is ${describeError(error)}; expected ERR_WORKER_OUT_OF_MEMORY`);
@@ -211,6 +263,7 @@ test.serial('an uncloneable item at a random position, mid-batch: its index, eve
     spec: fc.record({ kind: fc.constant('uncloneableItem' as const), at: atArb, what: uncloneableArb }),
     highWaterMark: highWaterMarkArb,
     consumer: consumerArb,
+    source: sourceKindArb,
   });
   let midBatch = 0;
   await checkProperty(t, arbitrary, runsFor(30, 500), async (value) => {
@@ -233,6 +286,7 @@ test.serial(
       spec: fc.record({ kind: fc.constantFrom('functionProperty' as const, 'cyclicCause' as const), at: atArb }),
       highWaterMark: highWaterMarkArb,
       consumer: consumerArb,
+      source: sourceKindArb,
     });
     await checkProperty(t, arbitrary, runsFor(30, 500), async (value) => {
       const { spec } = value;
@@ -273,13 +327,14 @@ test.serial(
       spec: fc.record({ kind: fc.constant('throwsValue' as const), at: atArb, value: thrownArb, freeze: fc.boolean() }),
       highWaterMark: highWaterMarkArb,
       consumer: consumerArb,
+      source: sourceKindArb,
     });
     await checkProperty(t, arbitrary, runsFor(30, 500), async (value) => {
       const { spec } = value;
       if (spec.kind !== 'throwsValue') return [];
       const outcome = await runFault(value);
       const found = commonViolations(outcome);
-      if (outcome.received.length !== spec.at) found.push(`${outcome.received.length} items arrived of ${spec.at}`);
+      if (outcome.taken.length !== spec.at) found.push(`${outcome.taken.length} items arrived of ${spec.at}`);
       const error = outcome.errors[0];
       if (outcome.errors.length === 0) {
         found.push('no error at all: the failure was lost');
@@ -308,6 +363,28 @@ test.serial.failing("a thrown 0, '', false, NaN or 0n is not lost: the stream er
     t.is(outcome.errors.length, 1, `thrown ${String(value)}: 'error' fired`);
     t.is(typeof (outcome.errors[0] as Failure | undefined)?.code, 'string', `thrown ${String(value)}: a coded error`);
   }
+});
+
+function runScript(name: string, args: string[]): Promise<{ code: number | null; stdout: string }> {
+  const script = fileURLToPath(new URL(`./fixtures/scripts/${name}`, import.meta.url));
+  return new Promise((resolve) => {
+    execFile(process.execPath, [script, ...args], (error, stdout) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout });
+    });
+  });
+}
+
+test('an unread stream whose module holds a handle lets the process exit while its iterator is suspended', async (t) => {
+  const { code, stdout } = await runScript('unread.js', ['endless']);
+  t.is(stdout.trim(), 'read 1');
+  t.is(code, 0);
+});
+
+// DEFECT: once the iterator has finished, an unread stream refs its worker (#settled in #syncRef), and a module that holds a handle then keeps the process alive forever (lib/worker-readable.ts:201).
+test.failing('an unread stream whose module holds a handle lets the process exit once its iterator has finished', async (t) => {
+  const { code, stdout } = await runScript('unread.js', ['three']);
+  t.is(stdout.trim(), 'read 1');
+  t.is(code, 0);
 });
 
 test.after.always('no thread left by this file', (t) => {

@@ -71,7 +71,10 @@ export interface Scenario {
 
 /** What a run observed. */
 export interface Outcome {
-  /** Items as the consumer got them (the sink's writes, for pipe and pipeline). */
+  /** Items as the stream handed them out (read(), 'data', for await). */
+  readonly taken: unknown[];
+  /** Items as the consumer's end got them: the same as `taken`, except for pipe and pipeline, where they are
+   * the sink's writes (a pipeline torn down by an error drops what its transform and sink still buffer). */
   readonly received: unknown[];
   /** Every `'error'` event of the stream. */
   readonly errors: unknown[];
@@ -198,6 +201,7 @@ export interface Observation {
 export async function observe(stream: WorkerReadable<unknown>, observation: Observation): Promise<Outcome> {
   const { probe, consumer, stop, controller, threadsBefore } = observation;
   const outcome: Outcome = {
+    taken: [],
     received: [],
     errors: [],
     stopped: false,
@@ -214,7 +218,6 @@ export async function observe(stream: WorkerReadable<unknown>, observation: Obse
   };
   stream.on('error', (error) => outcome.errors.push(error));
   const whenClosed = closed(stream);
-  let taken = 0;
 
   const applyStop = (how: StopHow): void => {
     if (stream.destroyed) return;
@@ -228,10 +231,9 @@ export async function observe(stream: WorkerReadable<unknown>, observation: Obse
       controller?.abort();
     }
   };
-  /** Counts an item taken from the stream and checks how far ahead the worker is. */
-  const onTaken = (): void => {
-    taken++;
-    const ahead = cell(probe, Probe.PRODUCED) - taken;
+  /** Records an item taken from the stream and checks how far ahead the worker is. */
+  const onTaken = (item: unknown): void => {
+    const ahead = cell(probe, Probe.PRODUCED) - outcome.taken.push(item);
     if (ahead > outcome.maxAhead) outcome.maxAhead = ahead;
   };
   /** Records an item the consumer got; true if the consumer must stop now (its stop was applied). */
@@ -299,7 +301,7 @@ function afterTicks(ticks: number, then: () => void): void {
 async function consumeByRead(
   stream: WorkerReadable<unknown>,
   consumer: Extract<Consumer, { kind: 'read' }>,
-  onTaken: () => void,
+  onTaken: (item: unknown) => void,
   onReceived: (item: unknown) => boolean,
 ): Promise<void> {
   for (;;) {
@@ -312,7 +314,7 @@ async function consumeByRead(
         continue;
       }
       n++;
-      onTaken();
+      onTaken(item);
       if (onReceived(item)) return;
     }
     await pauseFor(consumer.pause);
@@ -322,12 +324,12 @@ async function consumeByRead(
 function consumeFlowing(
   stream: WorkerReadable<unknown>,
   consumer: Extract<Consumer, { kind: 'flowing' }>,
-  onTaken: () => void,
+  onTaken: (item: unknown) => void,
   onReceived: (item: unknown) => boolean,
 ): Promise<void> {
   let count = 0;
   stream.on('data', (item) => {
-    onTaken();
+    onTaken(item);
     if (onReceived(item)) return;
     if (consumer.pauseEvery > 0 && ++count % consumer.pauseEvery === 0) {
       stream.pause();
@@ -343,14 +345,14 @@ async function consumeForAwait(
   stream: WorkerReadable<unknown>,
   consumer: Extract<Consumer, { kind: 'forAwait' }>,
   stop: Stop,
-  onTaken: () => void,
+  onTaken: (item: unknown) => void,
   onReceived: (item: unknown) => boolean,
   outcome: Outcome,
 ): Promise<void> {
   let count = 0;
   try {
     for await (const item of stream) {
-      onTaken();
+      onTaken(item);
       onReceived(item);
       if (stop.kind === 'break' && outcome.received.length === stop.after) {
         outcome.stopped = !stream.destroyed;
@@ -367,7 +369,7 @@ async function consumeByPipe(
   stream: WorkerReadable<unknown>,
   consumer: Extract<Consumer, { kind: 'pipe' | 'pipeline' }>,
   stop: Stop,
-  onTaken: () => void,
+  onTaken: (item: unknown) => void,
   onReceived: (item: unknown) => boolean,
   outcome: Outcome,
 ): Promise<void> {
@@ -415,15 +417,21 @@ export function violations(scenario: Scenario, outcome: Outcome): string[] {
   const found: string[] = [];
   const { source, stop, highWaterMark } = scenario;
   const before = available(source);
-  const { received } = outcome;
+  const { taken, received } = outcome;
   if (outcome.hung !== null) found.push(`no 'close' ${outcome.hung}`);
-  if (received.length > before) found.push(`received ${received.length} items; only ${before} come before the end`);
-  const wrong = received.findIndex((item, index) => !isDeepStrictEqual(item, itemAt(source, index)));
-  if (wrong !== -1) {
-    found.push(
-      `item ${wrong} is ${inspect(received[wrong])}, expected ${inspect(itemAt(source, wrong))}: ` +
-        'not exactly a prefix (lost, duplicated or reordered)',
-    );
+  if (taken.length > before)
+    found.push(`the stream handed out ${taken.length} items; only ${before} come before the end`);
+  for (const [what, items] of [
+    ['handed out', taken],
+    ['received', received],
+  ] as const) {
+    const wrong = items.findIndex((item, index) => !isDeepStrictEqual(item, itemAt(source, index)));
+    if (wrong !== -1) {
+      found.push(
+        `item ${wrong} ${what} is ${inspect(items[wrong])}, expected ${inspect(itemAt(source, wrong))}: ` +
+          'not exactly a prefix (lost, duplicated or reordered)',
+      );
+    }
   }
   if (outcome.errors.length > 1) {
     found.push(`'error' fired ${outcome.errors.length} times: ${outcome.errors.map(describeError).join('; ')}`);
@@ -431,12 +439,12 @@ export function violations(scenario: Scenario, outcome: Outcome): string[] {
   const error = outcome.errors[0];
   const iteratorError = expectedIteratorError(source.failure);
   const isIteratorError = iteratorError !== null && hasCodeAndMessage(error, iteratorError);
-  if (isIteratorError && received.length !== before) {
-    found.push(`the iterator's error arrived after only ${received.length} of the ${before} items before it`);
+  if (isIteratorError && taken.length !== before) {
+    found.push(`the iterator's error arrived after only ${taken.length} of the ${before} items before it`);
   }
   if (!outcome.stopped) {
-    if (received.length !== before)
-      found.push(`nothing stopped the stream, yet ${received.length} of ${before} items arrived`);
+    if (taken.length !== before)
+      found.push(`nothing stopped the stream, yet ${taken.length} of ${before} items arrived`);
     if (iteratorError !== null && !isIteratorError) {
       found.push(
         `'error' is ${describeError(error)}; expected the iterator's ${iteratorError.code}: ${iteratorError.message}`,
@@ -452,8 +460,7 @@ export function violations(scenario: Scenario, outcome: Outcome): string[] {
     }
   } else {
     // Received everything there was: the stop may have come after the natural end had begun.
-    const naturalAllowed =
-      received.length === before && (iteratorError === null ? error === undefined : isIteratorError);
+    const naturalAllowed = taken.length === before && (iteratorError === null ? error === undefined : isIteratorError);
     if (!naturalAllowed && !isIteratorError && !stopErrorAllowed(stop, error, outcome)) {
       found.push(`after ${describeStop(stop)}, 'error' is ${describeError(error)}`);
     }
@@ -636,8 +643,13 @@ export function checkScenarios(t: ExecutionContext, arbitrary: fc.Arbitrary<Scen
 export function commonViolations(outcome: Outcome): string[] {
   const found: string[] = [];
   if (outcome.hung !== null) found.push(`no 'close' ${outcome.hung}`);
-  const wrong = outcome.received.findIndex((item, index) => item !== index);
-  if (wrong !== -1) found.push(`item ${wrong} is ${inspect(outcome.received[wrong])}: not exactly a prefix`);
+  for (const [what, items] of [
+    ['handed out', outcome.taken],
+    ['received', outcome.received],
+  ] as const) {
+    const wrong = items.findIndex((item, index) => item !== index);
+    if (wrong !== -1) found.push(`item ${wrong} ${what} is ${inspect(items[wrong])}: not exactly a prefix`);
+  }
   if (outcome.errors.length > 1) {
     found.push(`'error' fired ${outcome.errors.length} times: ${outcome.errors.map(describeError).join('; ')}`);
   }
