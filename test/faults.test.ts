@@ -25,6 +25,7 @@ import {
   runsFor,
   type Stop,
   type StopHow,
+  settledThreadCount,
 } from './reliability-helpers.js';
 
 const FAULTS = fixture('faults.js');
@@ -252,7 +253,7 @@ test.serial.failing('running out of memory: every item yielded before it is deli
   const { items, error } = await drain<number>(stream);
   t.is((error as Failure | undefined)?.code, 'ERR_WORKER_OUT_OF_MEMORY');
   t.deepEqual(items, [0, 1, 2, 3, 4], 'the 5 items yielded before the heap ran out');
-  t.is(threadCount(), baseline);
+  t.is(await settledThreadCount(baseline), baseline);
 });
 
 const uncloneableArb = fc.constantFrom<Uncloneable>('function', 'symbol', 'nestedFunction', 'port', 'inMap');
@@ -387,6 +388,6 @@ test.failing('an unread stream whose module holds a handle lets the process exit
   t.is(code, 0);
 });
 
-test.after.always('no thread left by this file', (t) => {
-  t.is(threadCount(), baseline);
+test.after.always('no thread left by this file', async (t) => {
+  t.is(await settledThreadCount(baseline), baseline);
 });

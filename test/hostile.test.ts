@@ -13,7 +13,7 @@ import test, { type ExecutionContext } from 'ava';
 import fc from 'fast-check';
 import { WorkerReadable } from 'worker-readable';
 import { closed, fixture, threadCount, waitForCell } from './helpers.js';
-import { checkProperty, describeError, runsFor } from './reliability-helpers.js';
+import { checkProperty, describeError, runsFor, settledThreadCount } from './reliability-helpers.js';
 
 const VALUES = fixture('values.js');
 let baseline = 0;
@@ -81,27 +81,30 @@ const ACCEPTS: Record<string, (name: string) => boolean> = {
 };
 
 for (const [option, accepts] of Object.entries(ACCEPTS)) {
-  test.serial(`every wrong type for "${option}" is a synchronous coded error naming it, and starts no thread`, (t) => {
-    let refused = 0;
-    for (const [name, value] of Object.entries(TYPES)) {
-      if (accepts(name)) continue;
-      const error = t.throws(() => make(VALUES, { export: 'sequence', args: [1], [option]: value }), {
-        any: true,
-      }) as Coded | undefined;
-      t.true(
-        error?.code === 'ERR_INVALID_ARG_TYPE' || error?.code === 'ERR_INVALID_ARG_VALUE',
-        `${option}: ${name} gave ${describeError(error)}`,
-      );
-      t.true(
-        error instanceof TypeError || error instanceof RangeError,
-        `${option}: ${name} is a TypeError or RangeError`,
-      );
-      t.true(error?.message.includes(`"${option}"`) ?? false, `${option}: ${name}: the message names the option`);
-      refused++;
-    }
-    t.true(refused > 5);
-    t.is(threadCount(), baseline);
-  });
+  test.serial(
+    `every wrong type for "${option}" is a synchronous coded error naming it, and starts no thread`,
+    async (t) => {
+      let refused = 0;
+      for (const [name, value] of Object.entries(TYPES)) {
+        if (accepts(name)) continue;
+        const error = t.throws(() => make(VALUES, { export: 'sequence', args: [1], [option]: value }), {
+          any: true,
+        }) as Coded | undefined;
+        t.true(
+          error?.code === 'ERR_INVALID_ARG_TYPE' || error?.code === 'ERR_INVALID_ARG_VALUE',
+          `${option}: ${name} gave ${describeError(error)}`,
+        );
+        t.true(
+          error instanceof TypeError || error instanceof RangeError,
+          `${option}: ${name} is a TypeError or RangeError`,
+        );
+        t.true(error?.message.includes(`"${option}"`) ?? false, `${option}: ${name}: the message names the option`);
+        refused++;
+      }
+      t.true(refused > 5);
+      t.is(await settledThreadCount(baseline), baseline);
+    },
+  );
 }
 
 test.serial('wrong types for the worker’s own options: a coded error, or ignored by Node; never a crash', async (t) => {
@@ -127,31 +130,31 @@ test.serial('wrong types for the worker’s own options: a coded error, or ignor
       } else {
         t.deepEqual(result.items, [0, 1], label);
       }
-      t.is(threadCount(), baseline, label);
+      t.is(await settledThreadCount(baseline), baseline, label);
     }
   }
 });
 
 // DEFECT: worker.env and worker.execArgv holding a symbol throw Node's uncoded "Cannot convert a Symbol value to a string" (lib/options.ts:163-169 passes them through unvalidated).
-test.serial.failing('worker options holding a symbol: a synchronous coded error', (t) => {
+test.serial.failing('worker options holding a symbol: a synchronous coded error', async (t) => {
   for (const worker of [{ env: { KEY: Symbol('s') } }, { execArgv: [Symbol('s')] }]) {
     const error = t.throws(() => make(VALUES, { worker }), { any: true }) as Coded | undefined;
     t.is(typeof error?.code, 'string', `${JSON.stringify(Object.keys(worker))}: ${describeError(error)}`);
   }
-  t.is(threadCount(), baseline);
+  t.is(await settledThreadCount(baseline), baseline);
 });
 
 // DEFECT: an AbortSignal listener is attached before new Worker() can throw, and stays when it does (lib/worker-readable.ts:86 vs :98).
-test.serial.failing('a constructor that throws leaves no listener on the signal', (t) => {
+test.serial.failing('a constructor that throws leaves no listener on the signal', async (t) => {
   const controller = new AbortController();
   for (const worker of [{ env: 42 }, { execArgv: ['--no-such-flag'] }, { argv: 5 }]) {
     t.throws(() => make(VALUES, { signal: controller.signal, worker }), { any: true });
   }
   t.is(getEventListeners(controller.signal, 'abort').length, 0, 'listeners left on the signal');
-  t.is(threadCount(), baseline);
+  t.is(await settledThreadCount(baseline), baseline);
 });
 
-test.serial('options validated by the package leave no listener on the signal when they throw', (t) => {
+test.serial('options validated by the package leave no listener on the signal when they throw', async (t) => {
   const controller = new AbortController();
   t.throws(() => make(VALUES, { signal: controller.signal, highWaterMark: -1 }), { code: 'ERR_INVALID_ARG_VALUE' });
   t.throws(() => make(VALUES, { signal: controller.signal, args: [() => {}] }), {
@@ -224,7 +227,13 @@ test.serial(
           return { value: Symbol('arg') };
         case 'port': {
           const { port1, port2 } = new MessageChannel();
-          return { value: { wrapped: port1 }, cleanup: () => (port1.close(), port2.close()) };
+          return {
+            value: { wrapped: port1 },
+            cleanup: () => {
+              port1.close();
+              port2.close();
+            },
+          };
         }
         case 'nested function':
           return { value: { deep: [{ callback() {} }] } };
@@ -263,7 +272,7 @@ test.serial(
       } finally {
         cleanup?.();
       }
-      if (threadCount() !== baseline) found.push('a thread was started');
+      if ((await settledThreadCount(baseline)) !== baseline) found.push('a thread was started');
       return found;
     });
   },
@@ -291,7 +300,7 @@ test.serial('a SharedArrayBuffer in args is shared, not copied, and keeps workin
   t.true(Atomics.load(view, 1) >= 2, "the main thread sees the worker's writes");
   stream.destroy();
   await closed(stream);
-  t.is(threadCount(), baseline);
+  t.is(await settledThreadCount(baseline), baseline);
 });
 
 /** Asserts an attempt ended with ERR_WORKER_MODULE_LOAD and a cause with the given code. */
@@ -310,7 +319,7 @@ test.serial('a module that is a directory: ERR_WORKER_MODULE_LOAD, its cause ERR
   for (const module of [directory, fileURLToPath(directory), fileURLToPath(directory).replace(/\/$/, ''), '.']) {
     assertModuleLoad(t, await attempt(module), 'ERR_UNSUPPORTED_DIR_IMPORT', String(module));
   }
-  t.is(threadCount(), baseline);
+  t.is(await settledThreadCount(baseline), baseline);
 });
 
 test.serial('a module that does not exist: ERR_WORKER_MODULE_LOAD, its cause ERR_MODULE_NOT_FOUND', async (t) => {
@@ -323,10 +332,10 @@ test.serial('a module that does not exist: ERR_WORKER_MODULE_LOAD, its cause ERR
   ]) {
     assertModuleLoad(t, await attempt(module), 'ERR_MODULE_NOT_FOUND', String(module));
   }
-  t.is(threadCount(), baseline);
+  t.is(await settledThreadCount(baseline), baseline);
 });
 
-test.serial('network and other non-local URLs are refused synchronously: only local code runs', (t) => {
+test.serial('network and other non-local URLs are refused synchronously: only local code runs', async (t) => {
   for (const module of [
     'http://example.com/a.js',
     'https://example.com/a.js',
@@ -343,7 +352,7 @@ test.serial('network and other non-local URLs are refused synchronously: only lo
     const error = t.throws(() => make(module), { code: 'ERR_INVALID_ARG_VALUE' });
     t.truthy(error, String(module));
   }
-  t.is(threadCount(), baseline);
+  t.is(await settledThreadCount(baseline), baseline);
 });
 
 test.serial('a data: URL ES module is local code and works, plain or base64', async (t) => {
@@ -359,7 +368,7 @@ test.serial('a data: URL ES module is local code and works, plain or base64', as
   }
   const result = await attempt('data:application/json,{"a":1}');
   t.true('error' in result && result.error?.code === 'ERR_WORKER_MODULE_LOAD', 'a data: URL that is not JavaScript');
-  t.is(threadCount(), baseline);
+  t.is(await settledThreadCount(baseline), baseline);
 });
 
 // DEFECT: describe() reads constructor.name as a string; an object whose constructor.name is not one makes the error factory itself throw an uncoded TypeError, on both threads (lib/errors.ts:480-482).
@@ -378,7 +387,7 @@ test.serial.failing(
     t.is('error' in thrown ? thrown.error?.code : undefined, 'ERR_WORKER_THREW_NOT_CLONEABLE');
     const notIterable = await attempt(module, { export: 'notIterable' });
     t.is('error' in notIterable ? notIterable.error?.code : undefined, 'ERR_WORKER_NOT_ITERABLE');
-    t.is(threadCount(), baseline);
+    t.is(await settledThreadCount(baseline), baseline);
   },
 );
 
@@ -400,7 +409,7 @@ test.serial.failing('an export name that only exists on a prototype or a functio
     const code = 'thrown' in result ? result.thrown.code : result.error?.code;
     t.is(code, 'ERR_WORKER_EXPORT_NOT_FOUND', `export "${name}" of ${module.pathname.split('/').pop()}`);
   }
-  t.is(threadCount(), baseline);
+  t.is(await settledThreadCount(baseline), baseline);
 });
 
 test.serial('export names that are not exports: ERR_WORKER_EXPORT_NOT_FOUND', async (t) => {
@@ -408,7 +417,7 @@ test.serial('export names that are not exports: ERR_WORKER_EXPORT_NOT_FOUND', as
     const result = await attempt(VALUES, { export: name });
     t.true('error' in result && result.error?.code === 'ERR_WORKER_EXPORT_NOT_FOUND', `export "${name}"`);
   }
-  t.is(threadCount(), baseline);
+  t.is(await settledThreadCount(baseline), baseline);
 });
 
 test.serial(
@@ -452,13 +461,14 @@ test.serial(
         found.push(`threw without a code: ${describeError(result.thrown)}`);
       }
       if ('items' in result) streams++;
-      if (threadCount() !== baseline) found.push(`${threadCount() - baseline} thread(s) left`);
+      const threads = await settledThreadCount(baseline);
+      if (threads !== baseline) found.push(`${threads - baseline} thread(s) left`);
       return found;
     });
     t.log(`${streams} of the generated option objects were accepted and ran a stream`);
   },
 );
 
-test.after.always('no thread left by this file', (t) => {
-  t.is(threadCount(), baseline);
+test.after.always('no thread left by this file', async (t) => {
+  t.is(await settledThreadCount(baseline), baseline);
 });

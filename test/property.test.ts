@@ -28,6 +28,7 @@ import {
   type Scenario,
   type Stop,
   type StopHow,
+  settledThreadCount,
   sourceArb,
 } from './reliability-helpers.js';
 
@@ -73,7 +74,7 @@ test.serial('every item arrives once, in order, then the end or the iterator’s
     stop: fc.constant<Stop>({ kind: 'none' }),
   });
   await checkScenarios(t, scenario, runsFor(60, 2000));
-  t.is(threadCount(), baseline);
+  t.is(await settledThreadCount(baseline), baseline);
 });
 
 test.serial('a consumer that stops early gets a prefix, its own outcome, finally run, no thread', async (t) => {
@@ -91,7 +92,7 @@ test.serial('a consumer that stops early gets a prefix, its own outcome, finally
       return { source, highWaterMark, consumer, stop: stopFor(consumer, { ...stop, after }) };
     });
   await checkScenarios(t, scenario, runsFor(60, 2000));
-  t.is(threadCount(), baseline);
+  t.is(await settledThreadCount(baseline), baseline);
 });
 
 // DEFECT: an iterator error still in flight when the consumer stops replaces the consumer's outcome (lib/worker-readable.ts:220).
@@ -164,7 +165,7 @@ test.serial.failing('destroy() after 1 of 5 items never emits the failure at ite
       `attempt ${attempt}: the consumer destroyed the stream after item 1 of the 5 before the failure`,
     );
   }
-  t.is(threadCount(), baseline);
+  t.is(await settledThreadCount(baseline), baseline);
 });
 
 // DEFECT: read(n) with n > highWaterMark raises Node's own queue size, and _read's "+1" credit then lets the worker creep past highWaterMark + 1 (lib/worker-readable.ts:172).
@@ -190,6 +191,6 @@ test.serial.failing('read(n) with n above highWaterMark keeps at most highWaterM
   t.true(maxAhead <= highWaterMark + 1, `${maxAhead} items ahead of the consumer; highWaterMark ${highWaterMark}`);
 });
 
-test.after.always('no thread left by this file', (t) => {
-  t.is(threadCount(), baseline);
+test.after.always('no thread left by this file', async (t) => {
+  t.is(await settledThreadCount(baseline), baseline);
 });
