@@ -391,6 +391,21 @@ test.serial.failing(
   },
 );
 
+// DEFECT: _destroy serialises the destroy error before it stops the worker; when describe() throws there, Node closes the stream with that error while the thread runs on, ref'd, forever (lib/worker-readable.ts:153-158, lib/errors.ts:480-482).
+test.serial.failing(
+  'destroy(err) with a value describe() cannot describe still stops the thread before close',
+  async (t) => {
+    const script = fileURLToPath(new URL('./fixtures/scripts/odd-destroy.js', import.meta.url));
+    const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      execFile(process.execPath, [script], (error, out) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout: out });
+      });
+    });
+    t.is(stdout.trim(), 'threads 0', 'no thread alive at close');
+    t.is(code, 0, 'the process exits by itself');
+  },
+);
+
 // DEFECT: export names are looked up with `in` on the default export, so inherited and function properties pass for exports (lib/worker-entry.ts:80-88).
 test.serial.failing('an export name that only exists on a prototype or a function is not an export', async (t) => {
   const commonjs = fixture('commonjs.cjs');
