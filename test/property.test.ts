@@ -113,6 +113,7 @@ test.serial.failing(
           fc.record({
             kind: fc.constant('read' as const),
             readSize: fc.constant('none' as const),
+            unshiftEvery: fc.constant(0),
             burst: fc.integer({ min: 1, max: 400 }),
             pause: pauseArb,
           }),

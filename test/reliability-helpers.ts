@@ -34,9 +34,20 @@ export type Pause = 'none' | 'microtask' | 'nextTick' | 'immediate' | 'immediate
 
 export type Consumer =
   /** Paused mode: `read()` (or `read(1)`, or `read(0)` then `read()`) `burst` items, then a pause. */
-  | { readonly kind: 'read'; readonly readSize: 'none' | 0 | 1; readonly burst: number; readonly pause: Pause }
+  | {
+      readonly kind: 'read';
+      readonly readSize: 'none' | 0 | 1;
+      readonly burst: number;
+      readonly pause: Pause;
+      /** Every `unshiftEvery`-th item read is `unshift()`ed back and read again (0: never). */
+      readonly unshiftEvery: number;
+    }
   /** `'data'` events; every `pauseEvery`-th item `pause()`, then `resume()` after `pause`. */
   | { readonly kind: 'flowing'; readonly pauseEvery: number; readonly pause: Pause }
+  /** `stream.map(fn, { concurrency })`, `fn` awaiting `pause`, read with `for await`. */
+  | { readonly kind: 'map'; readonly concurrency: number; readonly pause: Pause }
+  /** `for await` over `iterator({ destroyOnReturn: false })` until item `split`, then a second `for await`. */
+  | { readonly kind: 'twoIterators'; readonly split: number }
   /** `for await`, awaiting `pause` after every `pauseEvery`-th item. */
   | { readonly kind: 'forAwait'; readonly pauseEvery: number; readonly pause: Pause }
   /** `pipe()` into a Writable that completes every `slowEvery`-th write after `pause`. */
@@ -257,13 +268,19 @@ export async function observe(stream: WorkerReadable<unknown>, observation: Obse
   let consumed: Promise<void>;
   switch (consumer.kind) {
     case 'read':
-      consumed = consumeByRead(stream, consumer, onTaken, onReceived);
+      consumed = consumeByRead(stream, consumer, onTaken, onReceived, outcome);
       break;
     case 'flowing':
       consumed = consumeFlowing(stream, consumer, onTaken, onReceived);
       break;
     case 'forAwait':
       consumed = consumeForAwait(stream, consumer, stop, onTaken, onReceived, outcome);
+      break;
+    case 'map':
+      consumed = consumeByMap(stream, consumer, onTaken, onReceived, outcome);
+      break;
+    case 'twoIterators':
+      consumed = consumeByTwoIterators(stream, consumer, onTaken, onReceived, outcome);
       break;
     case 'pipe':
     case 'pipeline':
@@ -318,7 +335,10 @@ async function consumeByRead(
   consumer: Extract<Consumer, { kind: 'read' }>,
   onTaken: (item: unknown) => void,
   onReceived: (item: unknown) => boolean,
+  outcome: Outcome,
 ): Promise<void> {
+  let reads = 0;
+  let putBack = false;
   for (;;) {
     for (let n = 0; n < consumer.burst; ) {
       if (stream.destroyed || stream.readableEnded) return;
@@ -328,8 +348,16 @@ async function consumeByRead(
         await readableOrDone(stream);
         continue;
       }
-      n++;
       onTaken(item);
+      if (!putBack && consumer.unshiftEvery > 0 && ++reads % consumer.unshiftEvery === 0) {
+        // Put back: taken again by the next read, so not taken yet.
+        stream.unshift(item);
+        outcome.taken.pop();
+        putBack = true;
+        continue;
+      }
+      putBack = false;
+      n++;
       if (onReceived(item)) return;
     }
     await pauseFor(consumer.pause);
@@ -374,6 +402,58 @@ async function consumeForAwait(
         break;
       }
       if (consumer.pauseEvery > 0 && ++count % consumer.pauseEvery === 0) await pauseFor(consumer.pause);
+    }
+  } catch (error) {
+    outcome.consumerError = error;
+  }
+}
+
+async function consumeByMap(
+  stream: WorkerReadable<unknown>,
+  consumer: Extract<Consumer, { kind: 'map' }>,
+  onTaken: (item: unknown) => void,
+  onReceived: (item: unknown) => boolean,
+  outcome: Outcome,
+): Promise<void> {
+  // The operator reads through read(): watch it there to see what the stream handed out, and when.
+  const read = stream.read.bind(stream);
+  stream.read = (size?: number) => {
+    const item = read(size);
+    if (item !== null) onTaken(item);
+    return item;
+  };
+  const mapped = stream.map(
+    async (item: unknown) => {
+      await pauseFor(consumer.pause);
+      return { item };
+    },
+    { concurrency: consumer.concurrency },
+  );
+  try {
+    for await (const boxed of mapped) onReceived((boxed as { item: unknown }).item);
+  } catch (error) {
+    outcome.consumerError = error;
+  }
+}
+
+async function consumeByTwoIterators(
+  stream: WorkerReadable<unknown>,
+  consumer: Extract<Consumer, { kind: 'twoIterators' }>,
+  onTaken: (item: unknown) => void,
+  onReceived: (item: unknown) => boolean,
+  outcome: Outcome,
+): Promise<void> {
+  try {
+    if (consumer.split > 0) {
+      for await (const item of stream.iterator({ destroyOnReturn: false })) {
+        onTaken(item);
+        onReceived(item);
+        if (outcome.taken.length >= consumer.split) break;
+      }
+    }
+    for await (const item of stream) {
+      onTaken(item);
+      onReceived(item);
     }
   } catch (error) {
     outcome.consumerError = error;
@@ -610,7 +690,10 @@ export const consumerArb: fc.Arbitrary<Consumer> = fc.oneof(
     readSize: fc.constantFrom<'none' | 0 | 1>('none', 0, 1),
     burst: fc.integer({ min: 1, max: 400 }),
     pause: pauseArb,
+    unshiftEvery: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 20 })),
   }),
+  fc.record({ kind: fc.constant('map' as const), concurrency: fc.integer({ min: 1, max: 8 }), pause: pauseArb }),
+  fc.record({ kind: fc.constant('twoIterators' as const), split: fc.nat({ max: 400 }) }),
   fc.record({ kind: fc.constant('flowing' as const), pauseEvery: fc.nat({ max: 300 }), pause: pauseArb }),
   fc.record({ kind: fc.constant('forAwait' as const), pauseEvery: fc.nat({ max: 300 }), pause: pauseArb }),
   fc.record({
