@@ -352,8 +352,7 @@ test.serial(
   },
 );
 
-// DEFECT: a thrown falsy non-nullish value (0, '', false, NaN, 0n) is passed to destroy(), which ignores falsy errors: the failure is lost (lib/serialize.ts:381-385).
-test.serial.failing("a thrown 0, '', false, NaN or 0n is not lost: the stream errors with a stable code", async (t) => {
+test.serial("a thrown 0, '', false, NaN or 0n is not lost: the stream errors with a stable code", async (t) => {
   for (const value of [0, '', false, Number.NaN, 0n]) {
     const outcome = await runFault({
       spec: { kind: 'throwsValue', at: 3, value, freeze: false },
@@ -381,8 +380,7 @@ test('an unread stream whose module holds a handle lets the process exit while i
   t.is(code, 0);
 });
 
-// DEFECT: once the iterator has finished, an unread stream refs its worker (#settled in #syncRef), and a module that holds a handle then keeps the process alive forever (lib/worker-readable.ts:201).
-test.failing('an unread stream whose module holds a handle lets the process exit once its iterator has finished', async (t) => {
+test('an unread stream whose module holds a handle lets the process exit once its iterator has finished', async (t) => {
   const { code, stdout } = await runScript('unread.js', ['three']);
   t.is(stdout.trim(), 'read 1');
   t.is(code, 0);

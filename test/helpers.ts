@@ -25,8 +25,14 @@ export function cell(probe: SharedArrayBuffer, index: number): number {
   return Atomics.load(cells(probe), index);
 }
 
-/** Waits, on the cell itself, until it reaches at least `target` (never for a snapshot value). */
-export async function waitForCell(probe: SharedArrayBuffer, index: number, target: number): Promise<number> {
+/** Waits, on the cell itself, until it reaches at least `target` (never for a snapshot value). An aborted
+ * `signal` ends the wait with null, and releases what kept the process alive meanwhile. */
+export async function waitForCell(
+  probe: SharedArrayBuffer,
+  index: number,
+  target: number,
+  signal?: AbortSignal,
+): Promise<number | null> {
   const view = cells(probe);
   // Atomics.waitAsync keeps nothing alive (PITFALLS 4), and a stream nobody reads rightly keeps nothing
   // alive either: without this the test process could run out of things to do while it waits.
@@ -35,6 +41,7 @@ export async function waitForCell(probe: SharedArrayBuffer, index: number, targe
     for (;;) {
       const value = Atomics.load(view, index);
       if (value >= target) return value;
+      if (signal?.aborted) return null;
       // The timeout only bounds one wait; the loop re-reads the cell. Nothing is asserted about time.
       const wait = Atomics.waitAsync(view, index, value, 1000);
       if (wait.async) await wait.value;
