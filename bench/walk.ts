@@ -22,16 +22,8 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { ScenarioResult } from './lib/types.js';
 import { FULL, makeTree, QUICK } from './make-tree.js';
-
-/** What a bench scenario returns: one table, and the raw figures. */
-export interface ScenarioResult {
-  name: string;
-  title: string;
-  columns: string[];
-  rows: (string | number)[][];
-  data: unknown;
-}
 
 /** One run of one contender, measured in its own process. */
 interface Run {
