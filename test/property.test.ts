@@ -16,23 +16,18 @@ import fc from 'fast-check';
 import { WorkerReadable } from 'worker-readable';
 import type { SourceSpec } from './fixtures/scenario.js';
 import { cell, closed, fixture, newProbe, Probe, threadCount, waitForCell } from './helpers.js';
+import { checkScenarios, consumerArb, highWaterMarkArb, pauseArb, poolArb, sourceArb } from './reliability-checks.js';
 import {
   available,
   type Consumer,
-  checkScenarios,
-  consumerArb,
   describeError,
-  highWaterMarkArb,
   LONG,
-  pauseArb,
-  poolArb,
   runsFor,
   SCENARIO,
   type Scenario,
   type Stop,
   type StopHow,
   settledThreadCount,
-  sourceArb,
 } from './reliability-helpers.js';
 
 let baseline = 0;
