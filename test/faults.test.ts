@@ -349,7 +349,7 @@ test.serial(
   },
 );
 
-// DEFECT: a thrown falsy non-nullish value (0, '', false, NaN, 0n) is passed to destroy(), which ignores falsy errors: the failure is lost (lib/serialize.ts:381-385).
+// DEFECT: a thrown falsy non-nullish value (0, '', false, NaN, 0n) is passed to destroy(), which ignores falsy errors: the failure is lost (lib/serialize.ts:86 and :189-193).
 test.serial.failing("a thrown 0, '', false, NaN or 0n is not lost: the stream errors with a stable code", async (t) => {
   for (const value of [0, '', false, Number.NaN, 0n]) {
     const outcome = await runFault({

@@ -372,7 +372,7 @@ test.serial('a data: URL ES module is local code and works, plain or base64', as
   t.is(await settledThreadCount(baseline), baseline);
 });
 
-// DEFECT: describe() reads constructor.name as a string; an object whose constructor.name is not one makes the error factory itself throw an uncoded TypeError, on both threads (lib/errors.ts:480-482).
+// DEFECT: describe() reads constructor.name as a string; an object whose constructor.name is not one makes the error factory itself throw an uncoded TypeError, on both threads (lib/errors.ts:95-97).
 test.serial.failing(
   'a value with an odd constructor.name is described, not a crash of the error factory',
   async (t) => {
@@ -392,7 +392,7 @@ test.serial.failing(
   },
 );
 
-// DEFECT: _destroy serialises the destroy error before it stops the worker; when describe() throws there, Node closes the stream with that error while the thread runs on, ref'd, forever (lib/worker-readable.ts:153-158, lib/errors.ts:480-482).
+// DEFECT: _destroy serialises the destroy error before it stops the worker; when describe() throws there, Node closes the stream with that error while the thread runs on, ref'd, forever (lib/worker-readable.ts:153-158, lib/errors.ts:95-97).
 test.serial.failing(
   'destroy(err) with a value describe() cannot describe still stops the thread before close',
   async (t) => {

@@ -93,7 +93,7 @@ test.serial('a consumer that stops early gets a prefix, its own outcome, finally
   t.is(await settledThreadCount(baseline), baseline);
 });
 
-// DEFECT: an iterator error still in flight when the consumer stops replaces the consumer's outcome (lib/worker-readable.ts:220).
+// DEFECT: an iterator error still in flight when the consumer stops replaces the consumer's outcome (lib/worker-readable.ts:219-223).
 test.serial.failing(
   'an iterator failure racing an early stop never reaches a consumer that stopped before it',
   async (t) => {
