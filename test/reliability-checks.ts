@@ -210,8 +210,9 @@ export function sourceArb(failures: ReadonlyArray<Failure['kind']>): fc.Arbitrar
 export const consumerArb: fc.Arbitrary<Consumer> = fc.oneof(
   fc.record({
     kind: fc.constant('read' as const),
-    // read(n) with n above highWaterMark is pinned on its own (property.test.ts): Node raises the queue then.
-    readSize: fc.constantFrom<'none' | 0 | 1>('none', 0, 1),
+    // read(n) with n above highWaterMark (Node then raises its queue size) is pinned by a failing test in
+    // property.test.ts; once fixed, add 64 and 1000 here.
+    readSize: fc.constantFrom<'none' | number>('none', 0, 1),
     burst: fc.integer({ min: 1, max: 400 }),
     pause: pauseArb,
     unshiftEvery: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 20 })),

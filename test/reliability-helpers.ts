@@ -31,7 +31,9 @@ export type Consumer =
   /** Paused mode: `read()` (or `read(1)`, or `read(0)` then `read()`) `burst` items, then a pause. */
   | {
       readonly kind: 'read';
-      readonly readSize: 'none' | 0 | 1;
+      /** `read()`, `read(0)` then `read()`, or `read(n)` (in object mode n only matters above highWaterMark,
+       * where Node raises its own queue size to it). */
+      readonly readSize: 'none' | number;
       readonly burst: number;
       readonly pause: Pause;
       /** Every `unshiftEvery`-th item read is `unshift()`ed back and read again (0: never). */
@@ -329,7 +331,8 @@ async function consumeByRead(
     for (let n = 0; n < consumer.burst; ) {
       if (stream.destroyed || stream.readableEnded) return;
       if (consumer.readSize === 0) stream.read(0);
-      const item = consumer.readSize === 1 ? stream.read(1) : stream.read();
+      const item =
+        consumer.readSize === 'none' || consumer.readSize === 0 ? stream.read() : stream.read(consumer.readSize);
       if (item === null) {
         await readableOrDone(stream);
         continue;
