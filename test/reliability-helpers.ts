@@ -299,15 +299,17 @@ export async function observe(stream: WorkerReadable<unknown>, observation: Obse
 }
 
 /**
- * The thread count, given a few turns of the event loop to drop to `expected`. Node joins a worker's thread
- * before its 'exit' event, but the kernel may list the joined thread in /proc/self/task for a moment more
- * (pthread_join returns when the thread clears its tid, a little before the kernel releases the task). A
- * thread that is really left running stays counted however long this waits.
+ * The thread count, given a moment to drop to `expected`. Node joins a worker's thread before its 'exit'
+ * event, and 'close' waits for that; but pthread_join returns once the exiting thread has cleared its tid,
+ * before the kernel releases the task, and on a loaded machine the exiting thread can wait for a CPU in
+ * between: /proc/self/task then still lists it, runnable, for some milliseconds (seen in about 1 run of 60
+ * with a load average of 9). Returns at once when the count is already right; a thread that really runs on
+ * stays counted, and the bound only ends the wait for it.
  */
 export async function settledThreadCount(expected: number): Promise<number> {
   let count = threadCount();
-  for (let turn = 0; count > expected && turn < 100; turn++) {
-    await new Promise((resolve) => setImmediate(resolve));
+  for (let waited = 0; count > expected && waited < 2000; waited++) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
     count = threadCount();
   }
   return count;
