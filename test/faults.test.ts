@@ -12,13 +12,10 @@ import fc from 'fast-check';
 import { WorkerReadable, type WorkerReadableOptions } from 'worker-readable';
 import type { FaultSpec, Uncloneable } from './fixtures/faults.js';
 import { drain, fixture, newProbe, Probe, threadCount, waitForCell } from './helpers.js';
+import { checkProperty, commonViolations, consumerArb, highWaterMarkArb } from './reliability-checks.js';
 import {
   type Consumer,
-  checkProperty,
-  commonViolations,
-  consumerArb,
   describeError,
-  highWaterMarkArb,
   LONG,
   type Outcome,
   observe,

@@ -13,7 +13,8 @@ import test, { type ExecutionContext } from 'ava';
 import fc from 'fast-check';
 import { WorkerReadable } from 'worker-readable';
 import { closed, fixture, threadCount, waitForCell } from './helpers.js';
-import { checkProperty, describeError, runsFor, settledThreadCount } from './reliability-helpers.js';
+import { checkProperty } from './reliability-checks.js';
+import { describeError, runsFor, settledThreadCount } from './reliability-helpers.js';
 
 const VALUES = fixture('values.js');
 let baseline = 0;

@@ -11,7 +11,7 @@ import { runInNewContext } from 'node:vm';
 import test from 'ava';
 import { WorkerReadable } from 'worker-readable';
 import { cell, closed, fixture, newProbe, Probe, threadCount } from './helpers.js';
-import { LONG } from './reliability-helpers.js';
+import { LONG, settledThreadCount } from './reliability-helpers.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -164,7 +164,7 @@ test.serial(
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, slot));
     const heapAfter = await settledHeap();
-    const threadsAfter = threadCount();
+    const threadsAfter = await settledThreadCount(threadsBefore);
     const resourcesAfter = resources();
     t.log(
       `seed ${SEED}; ${started} streams (${JSON.stringify(tally)}); threads before ${threadsBefore}, ` +
