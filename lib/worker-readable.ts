@@ -62,6 +62,8 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
   #settled = false;
   /** A failure held back until the consumer has taken every item before it. */
   #pendingError: { error: unknown } | null = null;
+  /** A tick is queued to release {@link #pendingError}. */
+  #releaseQueued = false;
   /** An uncaught error of the thread itself (Node's `'error'` event of the Worker). */
   #fatal: { error: unknown } | null = null;
   /** What cleanup during a stop threw; replaces the destroy error, as with `Readable.from`. */
@@ -336,13 +338,22 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
     this.#releasePendingError();
   }
 
-  /** Destroys with the held-back error if the buffer is empty; true if an error is held back. */
+  /**
+   * Destroys with the held-back error once the buffer is empty; true if an error is held back. The destroy
+   * waits a tick, as `'end'` does after the last item is read: until then that item can be put back with
+   * `unshift()`, and the error then waits for it to be read again.
+   */
   #releasePendingError(): boolean {
-    const pending = this.#pendingError;
-    if (pending === null) return false;
-    if (this.readableLength === 0) {
-      this.#pendingError = null;
-      this.destroy(pending.error as Error);
+    if (this.#pendingError === null) return false;
+    if (this.readableLength === 0 && !this.#releaseQueued) {
+      this.#releaseQueued = true;
+      process.nextTick(() => {
+        this.#releaseQueued = false;
+        const pending = this.#pendingError;
+        if (pending === null || this.readableLength > 0) return;
+        this.#pendingError = null;
+        this.destroy(pending.error as Error);
+      });
     }
     return true;
   }

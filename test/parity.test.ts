@@ -50,6 +50,13 @@ test('structured values keep their types: Map, Set, Date, BigInt, typed arrays, 
   t.true(items[13] instanceof RegExp);
 });
 
+test('an Invalid Date arrives as an Invalid Date', async (t) => {
+  const items = await new WorkerReadable(VALUES, { export: 'mixed' }).toArray();
+  const last = items.at(-1);
+  t.true(last instanceof Date);
+  t.true(Number.isNaN((last as Date).getTime()));
+});
+
 test('an async function returning an iterable is awaited', async (t) => {
   const items = await new WorkerReadable(VALUES, { export: 'returnsLater', args: [4] }).toArray();
   t.deepEqual(items, await Readable.from(await values.returnsLater(4)).toArray());

@@ -27,6 +27,29 @@ function hasCodeAndMessage(error: unknown, expected: { code: string; message: st
   return code === expected.code && message === expected.message;
 }
 
+const INVALID_DATE = Symbol('Invalid Date');
+
+/** A copy with every Invalid Date replaced by one symbol, for the value shapes {@link valueArb} generates. */
+function markInvalidDates(value: unknown): unknown {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? INVALID_DATE : value;
+  if (Array.isArray(value)) return value.map(markInvalidDates);
+  if (value instanceof Map) return new Map([...value].map(([k, v]) => [markInvalidDates(k), markInvalidDates(v)]));
+  if (value instanceof Set) return new Set([...value].map(markInvalidDates));
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, markInvalidDates(v)]));
+  return value;
+}
+
+/**
+ * `isDeepStrictEqual`, except that two Invalid Dates are equal: Node 20 compares dates' times with `!==`,
+ * so `new Date(NaN)` is not deep-equal to itself there.
+ */
+export function sameItem(actual: unknown, expected: unknown): boolean {
+  return (
+    isDeepStrictEqual(actual, expected) || isDeepStrictEqual(markInvalidDates(actual), markInvalidDates(expected))
+  );
+}
+
 function isAbortError(error: unknown): boolean {
   return error instanceof Error && error.name === 'AbortError';
 }
@@ -44,7 +67,7 @@ export function violations(scenario: Scenario, outcome: Outcome): string[] {
     ['handed out', taken],
     ['received', received],
   ] as const) {
-    const wrong = items.findIndex((item, index) => !isDeepStrictEqual(item, itemAt(source, index)));
+    const wrong = items.findIndex((item, index) => !sameItem(item, itemAt(source, index)));
     if (wrong !== -1) {
       found.push(
         `item ${wrong} ${what} is ${inspect(items[wrong])}, expected ${inspect(itemAt(source, wrong))}: ` +
@@ -150,7 +173,7 @@ export const pauseArb: fc.Arbitrary<Pause> = fc.constantFrom(
 
 const falsyArb = fc.constantFrom<unknown>(0, '', false, undefined, Number.NaN, -0, 0n);
 
-/** Structured-cloneable values that arrive equal (`isDeepStrictEqual`) after the trip; `null` only nested. */
+/** Structured-cloneable values that arrive equal (`isDeepStrictEqual`) after the trip ({@link sameItem}); `null` only nested. */
 const valueArb: fc.Arbitrary<unknown> = fc
   .anything({
     maxDepth: 3,
