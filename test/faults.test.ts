@@ -349,20 +349,23 @@ test.serial(
   },
 );
 
-test.serial("a thrown 0, '', false, NaN or 0n is not lost: the stream errors with ERR_WORKER_THREW_FALSY", async (t) => {
-  for (const value of [0, '', false, Number.NaN, 0n]) {
-    const outcome = await runFault({
-      spec: { kind: 'throwsValue', at: 3, value, freeze: false },
-      highWaterMark: 16,
-      consumer: { kind: 'flowing', pauseEvery: 0, pause: 'none' },
-    });
-    t.deepEqual(outcome.received, [0, 1, 2]);
-    t.is(outcome.errors.length, 1, `thrown ${String(value)}: 'error' fired`);
-    const error = outcome.errors[0] as Failure | undefined;
-    t.is(error?.code, 'ERR_WORKER_THREW_FALSY', `thrown ${String(value)}: its code`);
-    t.true(String(error?.thrown).startsWith(`type ${typeof value} (`), `thrown ${String(value)}: described`);
-  }
-});
+test.serial(
+  "a thrown 0, '', false, NaN or 0n is not lost: the stream errors with ERR_WORKER_THREW_FALSY",
+  async (t) => {
+    for (const value of [0, '', false, Number.NaN, 0n]) {
+      const outcome = await runFault({
+        spec: { kind: 'throwsValue', at: 3, value, freeze: false },
+        highWaterMark: 16,
+        consumer: { kind: 'flowing', pauseEvery: 0, pause: 'none' },
+      });
+      t.deepEqual(outcome.received, [0, 1, 2]);
+      t.is(outcome.errors.length, 1, `thrown ${String(value)}: 'error' fired`);
+      const error = outcome.errors[0] as Failure | undefined;
+      t.is(error?.code, 'ERR_WORKER_THREW_FALSY', `thrown ${String(value)}: its code`);
+      t.true(String(error?.thrown).startsWith(`type ${typeof value} (`), `thrown ${String(value)}: described`);
+    }
+  },
+);
 
 function runScript(name: string, args: string[]): Promise<{ code: number | null; stdout: string }> {
   const script = fileURLToPath(new URL(`./fixtures/scripts/${name}`, import.meta.url));

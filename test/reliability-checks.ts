@@ -45,9 +45,7 @@ function markInvalidDates(value: unknown): unknown {
  * so `new Date(NaN)` is not deep-equal to itself there.
  */
 export function sameItem(actual: unknown, expected: unknown): boolean {
-  return (
-    isDeepStrictEqual(actual, expected) || isDeepStrictEqual(markInvalidDates(actual), markInvalidDates(expected))
-  );
+  return isDeepStrictEqual(actual, expected) || isDeepStrictEqual(markInvalidDates(actual), markInvalidDates(expected));
 }
 
 function isAbortError(error: unknown): boolean {
