@@ -64,13 +64,31 @@ export interface WorkerInit {
   /** Carries every {@link WorkerMessage} to the main side, which can also take a queued batch from it
    * synchronously the moment its consumer runs dry. */
   readonly dataPort: MessagePort;
+  /** The export of the same module that packs a batch into one value (see {@link Packing}), or null. */
+  readonly encoder: string | null;
 }
+
+/**
+ * A batch codec of the package's own, for item kinds it knows well (the walker's entries). In the worker,
+ * the module's export named `encoder` turns each batch (an array of what the iterator yielded) into one
+ * cloneable value; on the main side, `decode` rebuilds the items from it and hands them to `emit`, one by
+ * one, in order. Credit is still counted in items, so the queue bound is unchanged.
+ */
+export interface Packing {
+  readonly encoder: string;
+  readonly decode: (packed: never, emit: (item: unknown) => void) => void;
+}
+
+/** The key of the internal constructor option that carries a {@link Packing}; never part of the API. */
+export const PACKING: unique symbol = Symbol('worker-readable.packing');
 
 /** Worker → main. */
 export type WorkerMessage =
   | { readonly type: 'batch'; readonly items: unknown[] }
   /** A batch of flat records in columns (see records.ts). */
   | { readonly type: 'records'; readonly records: Records }
+  /** A batch packed by the module's own encoder (see {@link Packing}). */
+  | { readonly type: 'packed'; readonly packed: unknown }
   | { readonly type: 'end' }
   | {
       readonly type: 'error';
@@ -100,8 +118,17 @@ export const Tuning = Object.freeze({
    * the batch's age). Faster items are about to fill the batch anyway: flushing each one to a consumer
    * that drains faster than the worker wakes would make one message per item. */
   HUNGRY_FLUSH_AFTER_MS: 0.02,
+  /** ... and at most this, however costly messages are: latency stays far below a millisecond. */
+  HUNGRY_FLUSH_MAX_MS: 0.25,
+  /** A hungry consumer's batch goes once its oldest item has waited this many times what one message
+   * costs the worker (measured): a message that wakes a sleeping thread costs 15-20 µs on a virtual
+   * machine, so flushing at every pause of a bursty iterator (a directory walk pauses at each listing)
+   * would spend half the worker's time waking the main thread. */
+  HUNGRY_FLUSH_COST_FACTOR: 4,
   /** How long a worker out of credit waits for a quarter of the queue to free up before it takes any room
    * there is. A synchronous iterator's worker blocks on the futex that long, then falls back to
    * `Atomics.waitAsync`, which lets its event loop turn (console output, timers) but wakes slower. */
   SYNC_WAIT_MS: 2,
+  /** A synchronous iterator's worker out of credit spins this long for the bell before it blocks. */
+  SPIN_MS: 0.1,
 });

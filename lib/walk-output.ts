@@ -6,6 +6,7 @@
  * @module
  */
 import { performance } from 'node:perf_hooks';
+import { expand, Listed } from './walk-codec.js';
 import type { WalkError, WalkTask } from './walk-types.js';
 import { walk } from './walk-worker.js';
 
@@ -37,7 +38,12 @@ export function* walkOutput(task: WalkTask, format: OutputFormat): Generator<Out
   let started = -1;
   try {
     for (const item of walk(task)) {
-      if (item.type === 'error') {
+      if (item instanceof Listed) {
+        // Most items: formatted without building the entry object unless it is printed whole.
+        entries++;
+        if (format === 'json') text += `${JSON.stringify(expand(item))}\n`;
+        else if (format !== 'count') text += item.parent.prefix + item.name + separator;
+      } else if (item.type === 'error') {
         errors.push(item);
         if (format === 'json') text += `${JSON.stringify(item)}\n`;
       } else {

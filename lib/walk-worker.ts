@@ -13,6 +13,7 @@ import { type Dirent, lstatSync, readdirSync, type Stats, statSync } from 'node:
 import { basename } from 'node:path';
 import picomatch from 'picomatch';
 import { errors } from './errors.js';
+import { Listed, TypeCode } from './walk-codec.js';
 import {
   type Entry,
   type EntryType,
@@ -22,6 +23,9 @@ import {
   type WalkErrorInfo,
   type WalkTask,
 } from './walk-types.js';
+
+/** Packs each batch of what {@link walk} yields (see walk-codec.ts). */
+export { packWalk } from './walk-codec.js';
 
 /** Matches an entry by its name and its path relative to the root. */
 interface Matcher {
@@ -128,7 +132,7 @@ function ancestorWithId(stack: Frame[], id: string): Frame | undefined {
  * Walks `task.root` and yields its entries; see `walk()` on the main side for the contract. Throws the
  * system's error when the root cannot be read, and with `strict` at the first failure below it.
  */
-export function* walk(task: WalkTask): Generator<Entry | WalkError, void, undefined> {
+export function* walk(task: WalkTask): Generator<Entry | WalkError | Listed, void, undefined> {
   const { root, maxDepth, followSymlinks, sort, stat, strict } = task;
   const include = compile(task.include);
   const exclude = compile(task.exclude);
@@ -212,7 +216,7 @@ export function* walk(task: WalkTask): Generator<Entry | WalkError, void, undefi
     }
 
     if (include === null || matches(include, name, relative)) {
-      yield makeEntry(path, name, type, depth, stat ? stats : undefined);
+      yield new Listed(top, name, TypeCode[type], stat ? stats : undefined);
     }
     if (type !== 'directory' || depth >= maxDepth) continue;
 

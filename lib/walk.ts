@@ -12,6 +12,8 @@
  * ```
  * @module worker-readable/walk
  */
+import { PACKING, type Packing } from './protocol.js';
+import { unpackWalk } from './walk-codec.js';
 import { normalizeWalkOptions, type WalkItem, type WalkOptions } from './walk-options.js';
 import { type Entry, PROGRESS_CELLS, ProgressCell, type WalkError, type WalkTask } from './walk-types.js';
 import { WorkerReadable } from './worker-readable.js';
@@ -20,6 +22,9 @@ export { WALK_DEFAULTS, type WalkItem, type WalkOptions } from './walk-options.j
 export type { Entry, EntryType, StatEntry, WalkError, WalkErrorInfo } from './walk-types.js';
 
 const WALK_WORKER = new URL('./walk-worker.js', import.meta.url);
+
+/** Entries cross as columns (walk-codec.ts). */
+const WALK_PACKING: Packing = { encoder: 'packWalk', decode: unpackWalk };
 
 /**
  * The stream {@link walk} returns: a `WorkerReadable` of the walk's entries and error records, which also
@@ -33,7 +38,9 @@ export class WalkStream<T extends Entry | WalkError = Entry | WalkError> extends
   constructor(root: string | URL, options?: WalkOptions) {
     const { task, stream } = normalizeWalkOptions(root, options);
     const progress = new SharedArrayBuffer(PROGRESS_CELLS * Int32Array.BYTES_PER_ELEMENT);
-    super(WALK_WORKER, { ...stream, export: 'walk', args: [{ ...task, progress }] });
+    const args: [WalkTask] = [{ ...task, progress }];
+    const workerOptions = { ...stream, export: 'walk', args, [PACKING]: WALK_PACKING };
+    super(WALK_WORKER, workerOptions);
     this.#progress = new Int32Array(progress);
   }
 

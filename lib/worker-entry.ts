@@ -127,14 +127,24 @@ class Pump {
   #produced = 0;
   #limit = 0;
   #flushTimer: NodeJS.Immediate | null = null;
+  /** What sending a batch costs this thread, in ms: a moving average of `postMessage` durations. */
+  #postCost = 0;
+  /** How long the last blocking wait for credit took, in ms (0 after a successful spin). */
+  #lastWait = 0;
+  /** How long a hungry consumer's batch may wait for more items, in ms; follows {@link #postCost}. */
+  #hungryDelay: number = Tuning.HUNGRY_FLUSH_AFTER_MS;
   /** True while an async `next()` (or a yielded promise) is pending: a stop then closes at once. */
   #awaiting = false;
   /** Set by the first of end, failure and stop; everything after it is a no-op. */
   #finished = false;
 
-  constructor(iterator: AnyIterator, isAsync: boolean) {
+  /** The module's own batch encoder (see `Packing` in protocol.ts), if the main side named one. */
+  readonly #encode: ((items: unknown[]) => unknown) | null;
+
+  constructor(iterator: AnyIterator, isAsync: boolean, encode: ((items: unknown[]) => unknown) | null) {
     this.#iterator = iterator;
     this.#isAsync = isAsync;
+    this.#encode = encode;
     this.#wakeChunk = Math.max(1, Math.floor(init.highWaterMark / 4));
     const watch = Atomics.waitAsync(control, Cell.STOP, 0);
     if (watch.async) void watch.value.then(() => this.#onStopSignal());
@@ -235,7 +245,14 @@ class Pump {
       // A synchronous iterator blocks on the futex: waking that way costs microseconds, against tens
       // through the event loop, and a fast consumer's credit comes back that soon. An async iterator must
       // never block its thread (PITFALLS 3).
-      return Atomics.wait(control, Cell.BELL, bell, Tuning.SYNC_WAIT_MS) === 'timed-out';
+      const started = performance.now();
+      // Spinning first saves the futex round trip when credit comes back within microseconds (the consumer
+      // is draining the previous batch); only while the last wait was that short, so a slow consumer costs
+      // one spin, not one per wait.
+      if (this.#lastWait <= Tuning.SPIN_MS && this.#spin(bell, started)) return false;
+      const timedOut = Atomics.wait(control, Cell.BELL, bell, Tuning.SYNC_WAIT_MS) === 'timed-out';
+      this.#lastWait = performance.now() - started;
+      return timedOut;
     }
     const wait = Atomics.waitAsync(control, Cell.BELL, bell, briefly ? Tuning.SYNC_WAIT_MS : Number.POSITIVE_INFINITY);
     if (!wait.async) return false;
@@ -243,6 +260,18 @@ class Pump {
     const result = await wait.value;
     keepAlive.unref();
     return result === 'timed-out';
+  }
+
+  /** Spins for the bell for up to SPIN_MS from `started`; true if it rang. */
+  #spin(bell: number, started: number): boolean {
+    const until = started + Tuning.SPIN_MS;
+    do {
+      if (Atomics.load(control, Cell.BELL) !== bell) {
+        this.#lastWait = 0;
+        return true;
+      }
+    } while (performance.now() < until);
+    return false;
   }
 
   #add(value: unknown): void {
@@ -257,8 +286,7 @@ class Pump {
     if (
       batch.length >= Tuning.MAX_BATCH_ITEMS ||
       age >= Tuning.MAX_BATCH_DELAY_MS ||
-      (Atomics.load(control, Cell.HUNGRY) !== 0 &&
-        (gap >= Tuning.HUNGRY_FLUSH_AFTER_MS || age >= Tuning.HUNGRY_FLUSH_AFTER_MS))
+      (Atomics.load(control, Cell.HUNGRY) !== 0 && (gap >= this.#hungryDelay || age >= this.#hungryDelay))
     ) {
       this.#flush();
     }
@@ -285,6 +313,18 @@ class Pump {
     if (items.length === 0 || this.#finished) return;
     this.#batch = [];
     if (Atomics.load(control, Cell.HUNGRY) !== 0) Atomics.store(control, Cell.HUNGRY, 0);
+    const started = performance.now();
+    this.#send(items);
+    this.#postCost += (performance.now() - started - this.#postCost) / 8;
+    const delay = Tuning.HUNGRY_FLUSH_COST_FACTOR * this.#postCost;
+    this.#hungryDelay = Math.min(Tuning.HUNGRY_FLUSH_MAX_MS, Math.max(Tuning.HUNGRY_FLUSH_AFTER_MS, delay));
+  }
+
+  #send(items: unknown[]): void {
+    if (this.#encode !== null) {
+      post({ type: 'packed', packed: this.#encode(items) });
+      return;
+    }
     const records = encodeRecords(items);
     if (records !== null) {
       post({ type: 'records', records });
@@ -392,14 +432,16 @@ async function main(): Promise<void> {
     return finish();
   }
   let opened: { iterator: AnyIterator; isAsync: boolean };
+  let encode: ((items: unknown[]) => unknown) | null = null;
   try {
     if (stopRequested()) return finish();
+    if (init.encoder !== null) encode = findExport(namespace, init.encoder) as (items: unknown[]) => unknown;
     opened = await openIterator(findExport(namespace, init.exportName));
   } catch (error) {
     post({ type: 'error', error: serializeThrown(error), isStopError: false, duringStop: false });
     return finish();
   }
-  await new Pump(opened.iterator, opened.isAsync).run();
+  await new Pump(opened.iterator, opened.isAsync, encode).run();
 }
 
 void main();

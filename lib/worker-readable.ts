@@ -6,11 +6,25 @@ import { addAbortSignal, Readable } from 'node:stream';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { errors } from './errors.js';
 import { type ModuleSpecifier, normalizeOptions, type WorkerReadableOptions } from './options.js';
-import { ahead, CELLS, Cell, Phase, type StopMessage, type WorkerInit, type WorkerMessage } from './protocol.js';
+import {
+  ahead,
+  CELLS,
+  Cell,
+  PACKING,
+  type Packing,
+  Phase,
+  type StopMessage,
+  type WorkerInit,
+  type WorkerMessage,
+} from './protocol.js';
 import { builderFor, type Records } from './records.js';
 import { deserializeThrown, serializeThrown } from './serialize.js';
 
 const WORKER_ENTRY = new URL('./worker-entry.js', import.meta.url);
+
+/** A flowing consumer takes each item inside `push()`, and never calls `read()`: while a batch is being
+ * pushed, credit goes back every 16 items, so the worker produces the next batch while this one drains. */
+const MID_BATCH_GRANT_MASK = 15;
 
 type DestroyCallback = (error?: Error | null) => void;
 
@@ -73,6 +87,14 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
   #exited = false;
   #refed = true;
   #stopTimer: NodeJS.Timeout | null = null;
+  /** Unpacks a `'packed'` batch (see {@link Packing}). */
+  #decode: ((packed: unknown, emit: (item: unknown) => void) => void) | null = null;
+  /** Pushes one item of a packed batch. */
+  readonly #emit = (item: unknown): void => {
+    this.#pushed++;
+    this.push(item);
+    if ((this.#pushed & MID_BATCH_GRANT_MASK) === 0) this.#grant();
+  };
 
   /**
    * Starts a worker thread that loads `module` and runs its export. Throws synchronously on invalid options
@@ -84,6 +106,9 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
   constructor(module: ModuleSpecifier, options?: WorkerReadableOptions<A>) {
     const normalized = normalizeOptions(module, options);
     super({ objectMode: true, highWaterMark: normalized.highWaterMark });
+    const packing = (options as { [PACKING]?: Packing } | undefined)?.[PACKING];
+    if (packing !== undefined)
+      this.#decode = packing.decode as (packed: unknown, emit: (item: unknown) => void) => void;
     this.#highWaterMark = normalized.highWaterMark;
     this.#stopTimeout = normalized.stopTimeout;
     // An already-aborted signal destroys at once, before any thread exists. Otherwise the signal is
@@ -105,6 +130,7 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
       highWaterMark: normalized.highWaterMark,
       stopPort: stop.port2,
       dataPort: data.port2,
+      encoder: packing?.encoder ?? null,
     };
     const transferList = [stop.port2, data.port2];
     let worker: Worker;
@@ -243,6 +269,9 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
       case 'records':
         this.#onRecords(message.records);
         return;
+      case 'packed':
+        this.#onPacked(message.packed);
+        return;
       case 'end':
         this.#settle();
         this.#awaitingPush = false;
@@ -278,6 +307,7 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
       // Counted one by one: a synchronous 'data' handler may read, and #grant must see exact counts.
       this.#pushed++;
       this.push(item);
+      if ((this.#pushed & MID_BATCH_GRANT_MASK) === 0) this.#grant();
     }
     this.#grant();
     this.#syncRef();
@@ -291,7 +321,16 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
     for (let at = 0; at < values.length; at += width) {
       this.#pushed++;
       this.push(build(values, at));
+      if ((this.#pushed & MID_BATCH_GRANT_MASK) === 0) this.#grant();
     }
+    this.#grant();
+    this.#syncRef();
+  }
+
+  #onPacked(packed: unknown): void {
+    this.#awaitingPush = false;
+    this.#hungrySent = false;
+    this.#decode?.(packed, this.#emit);
     this.#grant();
     this.#syncRef();
   }
