@@ -110,9 +110,9 @@ function ourWalk(highWaterMark?: number): Walker {
  */
 const COLUMNAR_WORKER = `data:text/javascript,${encodeURIComponent(`
 import { readdirSync } from 'node:fs';
-export function* walkColumns(root) {
+export function* walkColumns(roots, depth) {
   let chunk = { prefixes: [], starts: [], depths: [], names: [], types: [] };
-  const stack = [{ path: root, depth: 1 }];
+  const stack = roots.map((path) => ({ path, depth })).reverse();
   while (stack.length > 0) {
     const { path, depth } = stack.pop();
     chunk.prefixes.push(path + '/'); chunk.starts.push(chunk.names.length); chunk.depths.push(depth);
@@ -185,12 +185,32 @@ class ColumnsToEntries extends Readable {
   }
 }
 
-async function columnarPrototype(root: string, onFirst: () => void): Promise<number> {
+/** The prototype's worker walking `roots` (at `depth`), rebuilt into entries and counted. */
+async function columnarLane(roots: string[], depth: number, onFirst: () => void): Promise<number> {
   const { WorkerReadable } = await import('worker-readable');
   const { sink, count } = counter(onFirst);
-  const chunks = new WorkerReadable(COLUMNAR_WORKER, { export: 'walkColumns', args: [root], highWaterMark: 4 });
-  await pipeline(new ColumnsToEntries(chunks), sink);
+  const options = { export: 'walkColumns', args: [roots, depth], highWaterMark: 4 };
+  await pipeline(new ColumnsToEntries(new WorkerReadable(COLUMNAR_WORKER, options)), sink);
   return count();
+}
+
+function columnarPrototype(root: string, onFirst: () => void): Promise<number> {
+  return columnarLane([root], 1, onFirst);
+}
+
+/**
+ * Not the shipped API: the same prototype split over two worker threads. The main thread lists the root,
+ * and each worker walks every other one of its subdirectories; the two streams are consumed side by side,
+ * so the output is grouped per subtree but not in `find`'s order. Measures what a second core can add.
+ */
+async function columnarTwoWorkers(root: string, onFirst: () => void): Promise<number> {
+  const { readdirSync } = await import('node:fs');
+  const dirents = readdirSync(root, { withFileTypes: true });
+  const subdirectories = dirents.filter((dirent) => dirent.isDirectory()).map((dirent) => `${root}/${dirent.name}`);
+  const lanes: string[][] = [[], []];
+  subdirectories.forEach((path, index) => lanes[index % 2]?.push(path));
+  const counts = await Promise.all(lanes.map((roots) => columnarLane(roots, 2, onFirst)));
+  return dirents.length + counts.reduce((sum, count) => sum + count, 0);
 }
 
 function findToDevNull(root: string, onFirst: () => void): Promise<number | null> {
@@ -216,8 +236,9 @@ const CONTENDERS: ReadonlyArray<readonly [string, Walker]> = [
   ['fast-glob .stream()', fastGlobStream],
   ['GNU find > /dev/null (child process)', findToDevNull],
   ['worker-readable/walk', ourWalk()],
-  ['worker-readable/walk, highWaterMark 1024', ourWalk(1024)],
+  ['worker-readable/walk, highWaterMark 64', ourWalk(64)],
   ['prototype, not shipped: columnar chunks, 1 worker', columnarPrototype],
+  ['prototype, not shipped: columnar chunks, 2 workers', columnarTwoWorkers],
 ];
 
 /** Child mode: one run of one contender; prints a {@link Run} as JSON. */

@@ -286,7 +286,8 @@ class Pump {
     if (
       batch.length >= Tuning.MAX_BATCH_ITEMS ||
       age >= Tuning.MAX_BATCH_DELAY_MS ||
-      (Atomics.load(control, Cell.HUNGRY) !== 0 && (gap >= this.#hungryDelay || age >= this.#hungryDelay))
+      (Atomics.load(control, Cell.HUNGRY) !== 0 &&
+        ((batch.length === 1 && gap >= this.#hungryDelay) || age >= Tuning.HUNGRY_FLUSH_MAX_MS))
     ) {
       this.#flush();
     }

@@ -78,6 +78,16 @@ test('defaults: the walk thread is named, the stream options reach WorkerReadabl
   stream.destroy();
 });
 
+test('the default queue of a walk is 1024 entries', (t) => {
+  t.is(WALK_DEFAULTS.highWaterMark, 1024);
+  const stream = walk('.');
+  t.is(stream.readableHighWaterMark, 1024);
+  stream.destroy();
+  const undefinedMeansDefault = walk('.', { highWaterMark: undefined });
+  t.is(undefinedMeansDefault.readableHighWaterMark, 1024);
+  undefinedMeansDefault.destroy();
+});
+
 test('a file: URL root walks the same path', async (t) => {
   const items = await walk(new URL('.', import.meta.url), { maxDepth: 0 }).toArray();
   t.is((items[0] as Entry).type, 'directory');
