@@ -207,8 +207,7 @@ async function columnarTwoWorkers(root: string, onFirst: () => void): Promise<nu
   const { readdirSync } = await import('node:fs');
   const dirents = readdirSync(root, { withFileTypes: true });
   const subdirectories = dirents.filter((dirent) => dirent.isDirectory()).map((dirent) => `${root}/${dirent.name}`);
-  const lanes: string[][] = [[], []];
-  subdirectories.forEach((path, index) => lanes[index % 2]?.push(path));
+  const lanes = [0, 1].map((lane) => subdirectories.filter((_, index) => index % 2 === lane));
   const counts = await Promise.all(lanes.map((roots) => columnarLane(roots, 2, onFirst)));
   return dirents.length + counts.reduce((sum, count) => sum + count, 0);
 }
