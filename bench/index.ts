@@ -3,6 +3,7 @@
  * and writes the same figures with the machine's description to bench/results/latest.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import larger from './larger-items.js';
 import latency from './latency.js';
@@ -25,6 +26,8 @@ const SCENARIOS: Record<string, Scenario> = {
   'start-stop': startStop,
   memory,
   walk,
+  // A real tree: /usr (about 140,000 entries here); --quick walks the small directory node is in.
+  'walk-usr': (options) => walk({ ...options, root: options.quick ? dirname(process.execPath) : '/usr' }),
 };
 
 const RESULTS = new URL('../../bench/results/', import.meta.url);

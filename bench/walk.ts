@@ -81,7 +81,8 @@ async function nodelibWalk(root: string, onFirst: () => void): Promise<number> {
 async function readdirpStream(root: string, onFirst: () => void): Promise<number> {
   const { readdirp } = (await import('readdirp')) as typeof import('readdirp');
   const { sink, count } = counter(onFirst);
-  await pipeline(readdirp(root, { type: 'all' }), sink);
+  // lstat: links are entries, not followed, as with every other contender (and find).
+  await pipeline(readdirp(root, { type: 'all', lstat: true }), sink);
   return count();
 }
 
@@ -312,11 +313,15 @@ const round = (value: number, digits = 0) => (Number.isFinite(value) ? Number(va
 const thousands = (value: number) => (Number.isFinite(value) ? `${Math.round(value / 1000)} k` : '—');
 
 /** The scenario: see the module comment. */
-export default async function walkScenario(options: { quick: boolean; root?: string }): Promise<ScenarioResult> {
+export default async function walkScenario(options: {
+  quick: boolean;
+  reps?: number;
+  root?: string;
+}): Promise<ScenarioResult> {
   const tree = options.root === undefined ? makeTree(options.quick ? QUICK : FULL) : null;
   const root = options.root ?? (tree?.root as string);
   const expected = await countWithFind(root);
-  const repetitions = options.quick ? 3 : 5;
+  const repetitions = options.reps ?? (options.quick ? 3 : 5);
   const runs = new Map<string, Run[]>(CONTENDERS.map(([name]) => [name, []]));
   const mismatches: string[] = [];
   const walls = { ours: [] as number[], find: [] as number[] };
