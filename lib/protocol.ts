@@ -114,16 +114,17 @@ export const Tuning = Object.freeze({
   MAX_BATCH_DELAY_MS: 1,
   /** Most items in one message: bounds how long the main thread spends unpacking one message. */
   MAX_BATCH_ITEMS: 1024,
-  /** A hungry consumer gets the batch at once only if items come slower than this (ms between items, or
-   * the batch's age). Faster items are about to fill the batch anyway: flushing each one to a consumer
-   * that drains faster than the worker wakes would make one message per item. */
+  /** When the consumer waits on an empty buffer ("hungry"), an item that comes alone after a pause goes at
+   * once if the pause was at least this long, in ms (or {@link Tuning.HUNGRY_FLUSH_COST_FACTOR} times what
+   * a message costs the worker, if that is more): the iterator is slow, and its items arrive one by one
+   * without delay. */
   HUNGRY_FLUSH_AFTER_MS: 0.02,
-  /** ... and at most this, however costly messages are: latency stays far below a millisecond. */
+  /** A hungry consumer's batch goes once its oldest item has waited this long, in ms. Not at every pause:
+   * a bursty iterator (a directory walk pauses at each listing) would send a message per pause, and a
+   * message that wakes a sleeping thread costs the worker 15-20 µs on a virtual machine. */
   HUNGRY_FLUSH_MAX_MS: 0.25,
-  /** A hungry consumer's batch goes once its oldest item has waited this many times what one message
-   * costs the worker (measured): a message that wakes a sleeping thread costs 15-20 µs on a virtual
-   * machine, so flushing at every pause of a bursty iterator (a directory walk pauses at each listing)
-   * would spend half the worker's time waking the main thread. */
+  /** See {@link Tuning.HUNGRY_FLUSH_AFTER_MS}; the message cost is measured (a moving average of
+   * `postMessage` durations). */
   HUNGRY_FLUSH_COST_FACTOR: 4,
   /** How long a worker out of credit waits for a quarter of the queue to free up before it takes any room
    * there is. A synchronous iterator's worker blocks on the futex that long, then falls back to

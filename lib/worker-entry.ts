@@ -131,7 +131,8 @@ class Pump {
   #postCost = 0;
   /** How long the last blocking wait for credit took, in ms (0 after a successful spin). */
   #lastWait = 0;
-  /** How long a hungry consumer's batch may wait for more items, in ms; follows {@link #postCost}. */
+  /** How long a pause must be for a lone item to go at once to a hungry consumer, in ms; follows
+   * {@link #postCost} (see Tuning.HUNGRY_FLUSH_AFTER_MS). */
   #hungryDelay: number = Tuning.HUNGRY_FLUSH_AFTER_MS;
   /** True while an async `next()` (or a yielded promise) is pending: a stop then closes at once. */
   #awaiting = false;

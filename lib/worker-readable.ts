@@ -328,9 +328,14 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
   }
 
   #onPacked(packed: unknown): void {
+    const decode = this.#decode;
+    if (decode === null) {
+      this.#fail(new Error('worker-readable internal error: a packed batch, and no decoder'));
+      return;
+    }
     this.#awaitingPush = false;
     this.#hungrySent = false;
-    this.#decode?.(packed, this.#emit);
+    decode(packed, this.#emit);
     this.#grant();
     this.#syncRef();
   }
