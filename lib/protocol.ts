@@ -61,8 +61,8 @@ export interface WorkerInit {
   readonly highWaterMark: number;
   /** Carries the destroy error to the worker, read with `receiveMessageOnPort`. */
   readonly stopPort: MessagePort;
-  /** Carries every {@link WorkerMessage} to the main side, which can also take a queued batch from it
-   * synchronously the moment its consumer runs dry. */
+  /** Carries every {@link WorkerMessage} to the main side, which drains what is still queued on it
+   * synchronously when the thread exits (Node drains only its own port before `'exit'`). */
   readonly dataPort: MessagePort;
   /** The export of the same module that packs a batch into one value (see {@link Packing}), or null. */
   readonly encoder: string | null;

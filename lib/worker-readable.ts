@@ -17,7 +17,7 @@ import {
   type WorkerInit,
   type WorkerMessage,
 } from './protocol.js';
-import { builderFor, type Records } from './records.js';
+import { builderFor } from './records.js';
 import { deserializeThrown, serializeThrown } from './serialize.js';
 
 const WORKER_ENTRY = new URL('./worker-entry.js', import.meta.url);
@@ -89,7 +89,8 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
   #stopTimer: NodeJS.Timeout | null = null;
   /** Unpacks a `'packed'` batch (see {@link Packing}). */
   #decode: ((packed: unknown, emit: (item: unknown) => void) => void) | null = null;
-  /** Pushes one item of a packed batch. */
+  /** Pushes one item of a batch. A flowing consumer takes it inside `push()` without calling `read()`, so
+   * credit also goes back every 16 items here. */
   readonly #emit = (item: unknown): void => {
     this.#pushed++;
     this.push(item);
@@ -159,7 +160,6 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
     if (this.#releasePendingError()) return;
     if (this.#settled || this.#dataPort === null) return;
     this.#awaitingPush = true;
-    // A batch may already be queued: taking it now saves waiting for the event loop to deliver it.
     this.#grant();
     this.#syncRef();
   }
@@ -264,13 +264,9 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
   #onMessage(message: WorkerMessage): void {
     switch (message.type) {
       case 'batch':
-        this.#onBatch(message.items);
-        return;
       case 'records':
-        this.#onRecords(message.records);
-        return;
       case 'packed':
-        this.#onPacked(message.packed);
+        this.#onItems(message);
         return;
       case 'end':
         this.#settle();
@@ -300,42 +296,29 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
     this.#armTerminate(this.#stopTimeout);
   }
 
-  #onBatch(items: unknown[]): void {
-    this.#awaitingPush = false;
-    this.#hungrySent = false;
-    for (const item of items) {
-      // Counted one by one: a synchronous 'data' handler may read, and #grant must see exact counts.
-      this.#pushed++;
-      this.push(item);
-      if ((this.#pushed & MID_BATCH_GRANT_MASK) === 0) this.#grant();
-    }
-    this.#grant();
-    this.#syncRef();
-  }
-
-  #onRecords({ keys, values }: Records): void {
-    this.#awaitingPush = false;
-    this.#hungrySent = false;
-    const build = builderFor(keys);
-    const width = keys.length;
-    for (let at = 0; at < values.length; at += width) {
-      this.#pushed++;
-      this.push(build(values, at));
-      if ((this.#pushed & MID_BATCH_GRANT_MASK) === 0) this.#grant();
-    }
-    this.#grant();
-    this.#syncRef();
-  }
-
-  #onPacked(packed: unknown): void {
-    const decode = this.#decode;
-    if (decode === null) {
+  /** Pushes a batch's items, one by one (a synchronous 'data' handler may read, and #grant must see exact
+   * counts), then grants what the consumer's reads have freed. */
+  #onItems(message: Extract<WorkerMessage, { type: 'batch' | 'records' | 'packed' }>): void {
+    if (message.type === 'packed' && this.#decode === null) {
       this.#fail(new Error('worker-readable internal error: a packed batch, and no decoder'));
       return;
     }
     this.#awaitingPush = false;
     this.#hungrySent = false;
-    decode(packed, this.#emit);
+    switch (message.type) {
+      case 'batch':
+        for (const item of message.items) this.#emit(item);
+        break;
+      case 'records': {
+        const { keys, values } = message.records;
+        const build = builderFor(keys);
+        for (let at = 0; at < values.length; at += keys.length) this.#emit(build(values, at));
+        break;
+      }
+      case 'packed':
+        this.#decode?.(message.packed, this.#emit);
+        break;
+    }
     this.#grant();
     this.#syncRef();
   }
