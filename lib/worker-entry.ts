@@ -31,6 +31,11 @@ function post(message: WorkerMessage): void {
   port.postMessage(message);
 }
 
+/** Reports a failure of the iterator or of loading it (not of a stop's cleanup). */
+function postFailure(error: unknown): void {
+  post({ type: 'error', error: serializeThrown(error), isStopError: false, duringStop: false });
+}
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     (typeof value === 'object' || typeof value === 'function') &&
@@ -373,7 +378,7 @@ class Pump {
     } catch (closeError) {
       reported = closeError || error;
     }
-    post({ type: 'error', error: serializeThrown(reported), isStopError: false, duringStop: false });
+    postFailure(reported);
     finish();
   }
 
@@ -425,12 +430,7 @@ async function main(): Promise<void> {
   try {
     namespace = await importModule(init.module);
   } catch (cause) {
-    post({
-      type: 'error',
-      error: serializeThrown(errors.moduleLoad(init.module, cause)),
-      isStopError: false,
-      duringStop: false,
-    });
+    postFailure(errors.moduleLoad(init.module, cause));
     return finish();
   }
   let opened: { iterator: AnyIterator; isAsync: boolean };
@@ -440,7 +440,7 @@ async function main(): Promise<void> {
     if (init.encoder !== null) encode = findExport(namespace, init.encoder) as (items: unknown[]) => unknown;
     opened = await openIterator(findExport(namespace, init.exportName));
   } catch (error) {
-    post({ type: 'error', error: serializeThrown(error), isStopError: false, duringStop: false });
+    postFailure(error);
     return finish();
   }
   await new Pump(opened.iterator, opened.isAsync, encode).run();
