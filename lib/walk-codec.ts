@@ -46,15 +46,19 @@ export class Listed {
   ) {}
 }
 
+/** An {@link Entry}, or with `stats` a {@link StatEntry}, built in the worker (the root, and `expand`). */
+export function makeEntry(path: string, name: string, type: EntryType, depth: number, stats: Stats | undefined): Entry {
+  if (stats === undefined) return { path, name, type, depth };
+  const { size, mtimeMs, mode, ino, dev } = stats;
+  const entry: StatEntry = { path, name, type, depth, size, mtimeMs, mode, ino, dev };
+  return entry;
+}
+
 /** The item a consumer sees for what the walker yielded, built in the worker (the command's formatter). */
 export function expand<T>(item: T | Listed): T | Entry {
   if (!(item instanceof Listed)) return item;
-  const { parent, name, stats } = item;
-  const entry: Entry = { path: parent.prefix + name, name, type: TYPES[item.type] as EntryType, depth: parent.depth };
-  if (stats === undefined) return entry;
-  const { size, mtimeMs, mode, ino, dev } = stats;
-  const statEntry: StatEntry = { ...entry, size, mtimeMs, mode, ino, dev };
-  return statEntry;
+  const { parent, name } = item;
+  return makeEntry(parent.prefix + name, name, TYPES[item.type] as EntryType, parent.depth, item.stats);
 }
 
 /** One batch, packed. Listed entries and other items are interleaved back by position. */

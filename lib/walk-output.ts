@@ -38,18 +38,13 @@ export function* walkOutput(task: WalkTask, format: OutputFormat): Generator<Out
   let started = -1;
   try {
     for (const item of walk(task)) {
-      if (item instanceof Listed) {
-        // Most items: formatted without building the entry object unless it is printed whole.
-        entries++;
-        if (format === 'json') text += `${JSON.stringify(expand(item))}\n`;
-        else if (format !== 'count') text += item.parent.prefix + item.name + separator;
-      } else if (item.type === 'error') {
-        errors.push(item);
-        if (format === 'json') text += `${JSON.stringify(item)}\n`;
-      } else {
-        entries++;
-        if (format === 'json') text += `${JSON.stringify(item)}\n`;
-        else if (format !== 'count') text += item.path + separator;
+      // Most items are Listed: a path is printed without building the entry object.
+      const failed = !(item instanceof Listed) && item.type === 'error';
+      if (failed) errors.push(item);
+      else entries++;
+      if (format === 'json') text += `${JSON.stringify(expand(item))}\n`;
+      else if (format !== 'count' && !failed) {
+        text += (item instanceof Listed ? item.parent.prefix + item.name : item.path) + separator;
       }
       const now = performance.now();
       if (started < 0) started = now;

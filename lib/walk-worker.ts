@@ -13,12 +13,11 @@ import { type Dirent, lstatSync, readdirSync, type Stats, statSync } from 'node:
 import { basename } from 'node:path';
 import picomatch from 'picomatch';
 import { errors } from './errors.js';
-import { Listed, TypeCode } from './walk-codec.js';
+import { Listed, makeEntry, TypeCode } from './walk-codec.js';
 import {
   type Entry,
   type EntryType,
   ProgressCell,
-  type StatEntry,
   type WalkError,
   type WalkErrorInfo,
   type WalkTask,
@@ -86,22 +85,6 @@ function statsType(stats: Stats): EntryType {
 /** Code-unit order: the same in every locale, like `LC_ALL=C sort`. */
 function byName(a: Dirent, b: Dirent): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-}
-
-function makeEntry(path: string, name: string, type: EntryType, depth: number, stats: Stats | undefined): Entry {
-  if (stats === undefined) return { path, name, type, depth };
-  const entry: StatEntry = {
-    path,
-    name,
-    type,
-    depth,
-    size: stats.size,
-    mtimeMs: stats.mtimeMs,
-    mode: stats.mode,
-    ino: stats.ino,
-    dev: stats.dev,
-  };
-  return entry;
 }
 
 /** An error record for a failed system call. Anything that is not a system error is a bug: rethrown. */
