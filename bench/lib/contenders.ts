@@ -74,61 +74,58 @@ export function exitOf(worker: Worker): Promise<void> {
   return new Promise((resolve) => worker.once('exit', () => resolve()));
 }
 
-/** The original recipe: push every message into a Readable that never says "enough" (`read()` is a
- * no-op), end it when the thread exits. */
-function openNaive(spec: SourceSpec): Opened {
-  const worker = new Worker(workerUrl('naive'), { workerData: spec });
-  const exited = exitOf(worker);
-  const stream = new Readable({
-    objectMode: true,
-    read() {},
-    destroy(error, callback) {
-      void worker.terminate().then(() => callback(error));
-    },
-  });
-  worker.on('message', (item: unknown) => stream.push(item));
-  worker.on('error', (error) => stream.destroy(error));
-  worker.on('exit', () => stream.push(null));
-  return { stream, release: () => exited };
-}
-
-/** Like the naive port, but each message is an array of items. */
-function openBatched(spec: SourceSpec): Opened {
-  const worker = new Worker(workerUrl('batched'), { workerData: spec });
-  const exited = exitOf(worker);
-  const stream = new Readable({
-    objectMode: true,
-    read() {},
-    destroy(error, callback) {
-      void worker.terminate().then(() => callback(error));
-    },
-  });
-  worker.on('message', (items: unknown[]) => {
-    for (const item of items) stream.push(item);
-  });
-  worker.on('error', (error) => stream.destroy(error));
-  worker.on('exit', () => stream.push(null));
-  return { stream, release: () => exited };
-}
-
-/** One request per `_read()`, one item per answer: at most one item in flight. */
-function openNaiveBounded(spec: SourceSpec): Opened {
-  const worker = new Worker(workerUrl('naive-bounded'), { workerData: spec });
+/**
+ * A hand-written port: a worker whose messages `onMessage` turns into pushes on a Readable. Destroying the
+ * stream terminates the worker, a thread error destroys the stream; `read` is the stream's `read()`, and
+ * with `endOnExit` the stream ends when the thread exits.
+ */
+function portStream(
+  name: string,
+  spec: SourceSpec,
+  onMessage: (stream: Readable, message: unknown) => void,
+  { read, endOnExit }: { read?: (worker: Worker) => void; endOnExit: boolean },
+): Opened {
+  const worker = new Worker(workerUrl(name), { workerData: spec });
   const exited = exitOf(worker);
   const stream = new Readable({
     objectMode: true,
     read() {
-      worker.postMessage('next');
+      read?.(worker);
     },
     destroy(error, callback) {
       void worker.terminate().then(() => callback(error));
     },
   });
-  worker.on('message', (result: { done: boolean; value?: unknown }) => {
-    stream.push(result.done ? null : result.value);
-  });
+  worker.on('message', (message: unknown) => onMessage(stream, message));
   worker.on('error', (error) => stream.destroy(error));
+  if (endOnExit) worker.on('exit', () => stream.push(null));
   return { stream, release: () => exited };
+}
+
+/** The original recipe: push every message into a Readable that never says "enough" (`read()` is a
+ * no-op), end it when the thread exits. */
+function openNaive(spec: SourceSpec): Opened {
+  return portStream('naive', spec, (stream, item) => stream.push(item), { endOnExit: true });
+}
+
+/** Like the naive port, but each message is an array of items. */
+function openBatched(spec: SourceSpec): Opened {
+  const onMessage = (stream: Readable, items: unknown) => {
+    for (const item of items as unknown[]) stream.push(item);
+  };
+  return portStream('batched', spec, onMessage, { endOnExit: true });
+}
+
+/** One request per `_read()`, one item per answer: at most one item in flight. */
+function openNaiveBounded(spec: SourceSpec): Opened {
+  const onMessage = (stream: Readable, message: unknown) => {
+    const result = message as { done: boolean; value?: unknown };
+    stream.push(result.done ? null : result.value);
+  };
+  return portStream('naive-bounded', spec, onMessage, {
+    read: (worker) => worker.postMessage('next'),
+    endOnExit: false,
+  });
 }
 
 /** `ReadableStream.from` in the worker, transferred here, adapted with `Readable.fromWeb`. */
