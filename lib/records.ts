@@ -41,8 +41,9 @@ export function encodeRecords(items: readonly unknown[]): Records | null {
   const width = keys.length;
   // A literal `__proto__` key would set the prototype in the rebuilding constructor.
   if (width === 0 || width > MAX_KEYS || keys.includes('__proto__')) return null;
-  const values = new Array<unknown>(items.length * width);
-  let position = 0;
+  // Filled by push, never preallocated: V8 serialises a holey array (`new Array(n)`) as a sparse one, key
+  // by key, which costs both threads about three times as much as a packed one.
+  const values: unknown[] = [];
   try {
     for (const item of items) {
       if (!isPlain(item)) return null;
@@ -53,7 +54,7 @@ export function encodeRecords(items: readonly unknown[]): Records | null {
         if (column === width || key !== keys[column]) return null;
         const value = item[key];
         if (!isPrimitive(value)) return null;
-        values[position++] = value;
+        values.push(value);
         column++;
       }
       if (column !== width) return null;

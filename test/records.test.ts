@@ -125,3 +125,17 @@ test('encodeRecords takes only what it can rebuild exactly', async (t) => {
   };
   t.is(encodeRecords([throwing]), null, 'a throwing getter is left to structured clone');
 });
+
+test('a batch of records serialises as a dense array, not a sparse one', async (t) => {
+  const { encodeRecords } = await import('../lib/records.js');
+  const { serialize } = await import('node:v8');
+  const items = Array.from({ length: 300 }, (_, i) => ({ path: `/tmp/${i}`, type: 'file', depth: i % 8 }));
+  const records = encodeRecords(items);
+  if (records === null) return t.fail('flat records were not encoded');
+  // V8's wire format: 0xFF, the version, then the value's tag. A holey array (`new Array(n)` filled in
+  // place) goes as 'a' (sparse, key by key): about three times the cost of 'A' (dense) on both threads.
+  const bytes = serialize(records.values);
+  t.is(bytes[0], 0xff);
+  t.is(String.fromCharCode(bytes[2] as number), 'A');
+  t.is(records.values.length, 900);
+});
