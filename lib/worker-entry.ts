@@ -124,6 +124,10 @@ class Pump {
    * stay large when the consumer is the bottleneck, yet the worker starts refilling early enough to hide
    * the time a wake-up and a message take. */
   readonly #wakeChunk: number;
+  /** A hungry consumer's batch goes once it holds half the queue: the worker keeps producing into the other
+   * half while the main thread takes this one. Sent only when the credit ran out, a batch would leave the
+   * worker idle for as long as a message takes to wake the main thread (25-50 µs on a virtual machine). */
+  readonly #hungryBatch: number;
   #batch: unknown[] = [];
   #batchStart = 0;
   /** When the previous item was added, or production resumed after a wait. */
@@ -152,6 +156,7 @@ class Pump {
     this.#isAsync = isAsync;
     this.#encode = encode;
     this.#wakeChunk = Math.max(1, Math.floor(init.highWaterMark / 4));
+    this.#hungryBatch = Math.max(1, Math.ceil(init.highWaterMark / 2));
     const watch = Atomics.waitAsync(control, Cell.STOP, 0);
     if (watch.async) void watch.value.then(() => this.#onStopSignal());
     // User code may end the thread with process.exit(): items it yielded before still go out.
@@ -293,7 +298,9 @@ class Pump {
       batch.length >= Tuning.MAX_BATCH_ITEMS ||
       age >= Tuning.MAX_BATCH_DELAY_MS ||
       (Atomics.load(control, Cell.HUNGRY) !== 0 &&
-        ((batch.length === 1 && gap >= this.#hungryDelay) || age >= Tuning.HUNGRY_FLUSH_MAX_MS))
+        ((batch.length === 1 && gap >= this.#hungryDelay) ||
+          age >= Tuning.HUNGRY_FLUSH_MAX_MS ||
+          batch.length >= this.#hungryBatch))
     ) {
       this.#flush();
     }
