@@ -66,6 +66,9 @@ export interface WorkerInit {
   readonly dataPort: MessagePort;
   /** The export of the same module that packs a batch into one value (see {@link Packing}), or null. */
   readonly encoder: string | null;
+  /** The export of the same module that tells how many items a yielded value stands for (see
+   * {@link Packing.sizer}), or null. */
+  readonly sizer: string | null;
 }
 
 /**
@@ -77,6 +80,13 @@ export interface WorkerInit {
 export interface Packing {
   readonly encoder: string;
   readonly decode: (packed: never, emit: (item: unknown) => void) => void;
+  /**
+   * The export, if any, that tells how many items one yielded value stands for: the iterator then yields
+   * several items at once (one per directory listing, say) and the credit is still counted in items. Each
+   * `next()` then receives the credit left, and the value it returns must stand for at least 1 and at most
+   * that many items; `decode` emits each of them.
+   */
+  readonly sizer?: string;
 }
 
 /** The key of the internal constructor option that carries a {@link Packing}; never part of the API. */

@@ -6,8 +6,8 @@
  * @module
  */
 import { performance } from 'node:perf_hooks';
-import { expand, Listed } from './walk-codec.js';
-import type { WalkError, WalkTask } from './walk-types.js';
+import { listedEntry, visitWalk } from './walk-codec.js';
+import type { Entry, WalkError, WalkTask } from './walk-types.js';
 import { walk } from './walk-worker.js';
 
 /** How entries are printed: paths ending in a newline or a NUL, NDJSON, or only counted. */
@@ -37,15 +37,23 @@ export function* walkOutput(task: WalkTask, format: OutputFormat): Generator<Out
   let errors: WalkError[] = [];
   let started = -1;
   try {
-    for (const item of walk(task)) {
-      // Most items are Listed: a path is printed without building the entry object.
-      const failed = !(item instanceof Listed) && item.type === 'error';
-      if (failed) errors.push(item);
-      else entries++;
-      if (format === 'json') text += `${JSON.stringify(expand(item))}\n`;
-      else if (format !== 'count' && !failed) {
-        text += (item instanceof Listed ? item.parent.prefix + item.name : item.path) + separator;
-      }
+    for (const chunk of walk(task)) {
+      // Listed entries are printed from their columns, without building the entry objects.
+      visitWalk(
+        chunk,
+        (prefix, depth, index) => {
+          entries++;
+          if (format === 'json') text += `${JSON.stringify(listedEntry(chunk, prefix, depth, index))}\n`;
+          else if (format !== 'count') text += prefix + (chunk.names[index] as string) + separator;
+        },
+        (other) => {
+          const item = other as Entry | WalkError;
+          if (item.type === 'error') errors.push(item);
+          else entries++;
+          if (format === 'json') text += `${JSON.stringify(item)}\n`;
+          else if (format !== 'count' && item.type !== 'error') text += item.path + separator;
+        },
+      );
       const now = performance.now();
       if (started < 0) started = now;
       if (text.length >= CHUNK_CHARS || now - started >= MAX_DELAY_MS) {

@@ -5,6 +5,12 @@
  *
  * The order is `find`'s: pre-order, depth first, each directory listed right after its own entry is
  * yielded, so an error record for a directory that cannot be listed comes right after that directory.
+ *
+ * It yields chunks of consecutive items (walk-codec.ts), not one item at a time: a directory's entries cost
+ * one step of the generator and of the transport, not one each. A chunk holds at most the credit the
+ * transport passes to `next()`, so `highWaterMark` still bounds the entries read ahead; it is yielded before
+ * every system call, so an entry never waits in the worker for a slow `readdir` or `stat`, and a stop is
+ * seen between any two system calls.
  * @internal
  * @module
  */
@@ -13,18 +19,11 @@ import { type Dirent, lstatSync, readdirSync, type Stats, statSync } from 'node:
 import { basename } from 'node:path';
 import picomatch from 'picomatch';
 import { errors } from './errors.js';
-import { Listed, makeEntry, TypeCode } from './walk-codec.js';
-import {
-  type Entry,
-  type EntryType,
-  ProgressCell,
-  type WalkError,
-  type WalkErrorInfo,
-  type WalkTask,
-} from './walk-types.js';
+import { makeEntry, TypeCode, WalkChunk } from './walk-codec.js';
+import { type EntryType, ProgressCell, type WalkError, type WalkErrorInfo, type WalkTask } from './walk-types.js';
 
-/** Packs each batch of what {@link walk} yields (see walk-codec.ts). */
-export { packWalk } from './walk-codec.js';
+/** Packs each batch of what {@link walk} yields, and counts the items of a chunk (see walk-codec.ts). */
+export { packWalk, walkChunkSize } from './walk-codec.js';
 
 /** Matches an entry by its name and its path relative to the root. */
 interface Matcher {
@@ -111,17 +110,35 @@ function ancestorWithId(stack: Frame[], id: string): Frame | undefined {
   return undefined;
 }
 
+/** The chunk being filled, and how many items it may hold. */
+interface Output {
+  chunk: WalkChunk;
+  room: number;
+}
+
+/** Yields the chunk if it holds anything, and starts the next one with the room `next()` gives. Driven
+ * directly (the command's formatter), the generator gets no room: chunks then end only at system calls. */
+function* flush(out: Output): Generator<WalkChunk, void, number | undefined> {
+  const chunk = out.chunk;
+  if (chunk.count === 0) return;
+  out.chunk = new WalkChunk();
+  out.room = (yield chunk) ?? Number.POSITIVE_INFINITY;
+}
+
 /**
- * Walks `task.root` and yields its entries; see `walk()` on the main side for the contract. Throws the
- * system's error when the root cannot be read, and with `strict` at the first failure below it.
+ * Walks `task.root` and yields its items in chunks; see `walk()` on the main side for the contract. Throws
+ * the system's error when the root cannot be read, and with `strict` at the first failure below it, after
+ * yielding everything before it.
  */
-export function* walk(task: WalkTask): Generator<Entry | WalkError | Listed, void, undefined> {
+export function* walk(task: WalkTask): Generator<WalkChunk, void, number | undefined> {
   const { root, maxDepth, followSymlinks, sort, stat, strict } = task;
   const include = compile(task.include);
   const exclude = compile(task.exclude);
   // Relative paths are built only when some pattern needs them.
   const matching = include?.path != null || exclude?.path != null;
   const progress = new Int32Array(task.progress);
+  // The first chunk holds one item: the room comes with the next() that follows a yield.
+  const out: Output = { chunk: new WalkChunk(), room: 1 };
 
   // The root is followed when it is a link (as `find -H`): the caller named what is behind it.
   const rootStats = statSync(root);
@@ -129,13 +146,19 @@ export function* walk(task: WalkTask): Generator<Entry | WalkError | Listed, voi
   const rootName = basename(root) || root;
   const rootEntry = makeEntry(root, rootName, rootType, 0, stat ? rootStats : undefined);
   if (rootType !== 'directory' || maxDepth === 0) {
-    if (include === null) yield rootEntry;
+    if (include === null) {
+      out.chunk.addOther(rootEntry);
+      yield* flush(out);
+    }
     return;
   }
   // Listed before the root's entry is yielded: an unreadable root fails the stream before any item.
   const rootDirents = readdirSync(root, { withFileTypes: true });
   if (sort) rootDirents.sort(byName);
-  if (include === null) yield rootEntry;
+  if (include === null) {
+    out.chunk.addOther(rootEntry);
+    if (out.chunk.count >= out.room) yield* flush(out);
+  }
 
   const stack: Frame[] = [
     {
@@ -153,6 +176,21 @@ export function* walk(task: WalkTask): Generator<Entry | WalkError | Listed, voi
   Atomics.store(progress, ProgressCell.READ, read);
   Atomics.store(progress, ProgressCell.PENDING, pending);
 
+  /** A failure below the root: thrown with `strict` (after what came before it), else an error record. */
+  function* failed(
+    path: string,
+    name: string,
+    depth: number,
+    error: unknown,
+  ): Generator<WalkChunk, void, number | undefined> {
+    if (strict) {
+      yield* flush(out);
+      throw error;
+    }
+    out.chunk.addOther(errorRecord(path, name, depth, error));
+    if (out.chunk.count >= out.room) yield* flush(out);
+  }
+
   while (stack.length > 0) {
     const top = stack[stack.length - 1] as Frame;
     const dirent = top.dirents[top.index++];
@@ -161,7 +199,6 @@ export function* walk(task: WalkTask): Generator<Entry | WalkError | Listed, voi
       continue;
     }
     const name = dirent.name;
-    const path = top.prefix + name;
     const depth = top.depth;
     let type = direntType(dirent);
     if (type === 'directory') pending--;
@@ -169,20 +206,24 @@ export function* walk(task: WalkTask): Generator<Entry | WalkError | Listed, voi
     if (exclude !== null && matches(exclude, name, relative)) continue;
 
     let stats: Stats | undefined;
-    try {
-      if (followSymlinks && type === 'symlink') {
-        // A missing target leaves a plain symlink (`find -L` prints it as a link); a link to itself throws.
-        stats = statSync(path, { throwIfNoEntry: false });
-        if (stats !== undefined) type = statsType(stats);
+    const isLink = followSymlinks && type === 'symlink';
+    // Following links, every directory is checked for a loop (as find -L does, even at the depth limit).
+    if (stat || isLink || (followSymlinks && type === 'directory')) {
+      yield* flush(out);
+      const path = top.prefix + name;
+      try {
+        if (isLink) {
+          // A missing target leaves a plain symlink (`find -L` prints it as a link); a link to itself throws.
+          stats = statSync(path, { throwIfNoEntry: false });
+          if (stats !== undefined) type = statsType(stats);
+        }
+        if (stats === undefined && (stat || (followSymlinks && type === 'directory'))) {
+          stats = followSymlinks && type === 'directory' ? statSync(path) : lstatSync(path);
+        }
+      } catch (error) {
+        yield* failed(path, name, depth, error);
+        continue;
       }
-      // Following links, every directory is checked for a loop (as find -L does, even at the depth limit).
-      if (stats === undefined && (stat || (followSymlinks && type === 'directory'))) {
-        stats = followSymlinks && type === 'directory' ? statSync(path) : lstatSync(path);
-      }
-    } catch (error) {
-      if (strict) throw error;
-      yield errorRecord(path, name, depth, error);
-      continue;
     }
 
     let id: string | null = null;
@@ -191,24 +232,25 @@ export function* walk(task: WalkTask): Generator<Entry | WalkError | Listed, voi
       const ancestor = ancestorWithId(stack, id);
       if (ancestor !== undefined) {
         // Neither yielded nor entered, as with `find -L`: the entry is the same directory as an ancestor.
-        const loop = errors.fileSystemLoop(path, ancestor.path);
-        if (strict) throw loop;
-        yield errorRecord(path, name, depth, loop);
+        const path = top.prefix + name;
+        yield* failed(path, name, depth, errors.fileSystemLoop(path, ancestor.path));
         continue;
       }
     }
 
     if (include === null || matches(include, name, relative)) {
-      yield new Listed(top, name, TypeCode[type], stat ? stats : undefined);
+      out.chunk.addListed(top, name, TypeCode[type], stat ? stats : undefined);
+      if (out.chunk.count >= out.room) yield* flush(out);
     }
     if (type !== 'directory' || depth >= maxDepth) continue;
 
+    yield* flush(out);
+    const path = top.prefix + name;
     let dirents: Dirent[];
     try {
       dirents = readdirSync(path, { withFileTypes: true });
     } catch (error) {
-      if (strict) throw error;
-      yield errorRecord(path, name, depth, error);
+      yield* failed(path, name, depth, error);
       continue;
     }
     if (sort) dirents.sort(byName);
@@ -225,5 +267,6 @@ export function* walk(task: WalkTask): Generator<Entry | WalkError | Listed, voi
       path,
     });
   }
+  yield* flush(out);
   Atomics.store(progress, ProgressCell.PENDING, 0);
 }

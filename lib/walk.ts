@@ -23,8 +23,8 @@ export type { Entry, EntryType, StatEntry, WalkError, WalkErrorInfo } from './wa
 
 const WALK_WORKER = new URL('./walk-worker.js', import.meta.url);
 
-/** Entries cross as columns (walk-codec.ts). */
-const WALK_PACKING: Packing = { encoder: 'packWalk', decode: unpackWalk };
+/** The walker yields chunks of entries in columns, which cross as they are (walk-codec.ts). */
+const WALK_PACKING: Packing = { encoder: 'packWalk', decode: unpackWalk, sizer: 'walkChunkSize' };
 
 /**
  * The stream {@link walk} returns: a `WorkerReadable` of the walk's entries and error records, which also

@@ -12,6 +12,14 @@ import { encodeRecords } from './records.js';
 import { deserializeThrown, serializeThrown } from './serialize.js';
 
 type AnyIterator = Iterator<unknown> | AsyncIterator<unknown>;
+type Encoder = (items: unknown[]) => unknown;
+type Sizer = (value: unknown) => number;
+
+/** The module's own packing of batches (see `Packing` in protocol.ts); nulls for plain items. */
+interface Codec {
+  encode: Encoder | null;
+  size: Sizer | null;
+}
 
 /** tsx's programmatic API: see importModule. */
 const TSX_API = 'tsx/esm/api';
@@ -149,12 +157,17 @@ class Pump {
   #finished = false;
 
   /** The module's own batch encoder (see `Packing` in protocol.ts), if the main side named one. */
-  readonly #encode: ((items: unknown[]) => unknown) | null;
+  readonly #encode: Encoder | null;
+  /** How many items a yielded value stands for (`Packing.sizer`); null: one each. */
+  readonly #size: Sizer | null;
+  /** Items in {@link #batch} (more than its length with a sizer). */
+  #batchItems = 0;
 
-  constructor(iterator: AnyIterator, isAsync: boolean, encode: ((items: unknown[]) => unknown) | null) {
+  constructor(iterator: AnyIterator, isAsync: boolean, codec: Codec) {
     this.#iterator = iterator;
     this.#isAsync = isAsync;
-    this.#encode = encode;
+    this.#encode = codec.encode;
+    this.#size = codec.size;
     this.#wakeChunk = Math.max(1, Math.floor(init.highWaterMark / 4));
     this.#hungryBatch = Math.max(1, Math.ceil(init.highWaterMark / 2));
     const watch = Atomics.waitAsync(control, Cell.STOP, 0);
@@ -198,10 +211,17 @@ class Pump {
   /** The next value, or {@link DONE}; a `Promise` of it only when the iterator is asynchronous or yielded a
    * promise, so a synchronous iterator of plain values never pays for an `await`. */
   #next(): unknown {
-    if (this.#isAsync) {
-      return this.#await((this.#iterator as AsyncIterator<unknown>).next(), true);
+    // Readable.from calls next() without an argument; so do we, unless the module counts its own items
+    // (Packing.sizer): it then learns how many it may yield at once.
+    let room: number | undefined;
+    if (this.#size !== null) {
+      this.#limit = Atomics.load(control, Cell.LIMIT);
+      room = ahead(this.#limit, this.#produced);
     }
-    const result = (this.#iterator as Iterator<unknown>).next();
+    if (this.#isAsync) {
+      return this.#await((this.#iterator as AsyncIterator<unknown, unknown, unknown>).next(room), true);
+    }
+    const result = (this.#iterator as Iterator<unknown, unknown, unknown>).next(room);
     if (result.done) return DONE;
     // Readable.from awaits promises yielded by a synchronous iterator; so do we.
     return isThenable(result.value) ? this.#await(result.value, false) : result.value;
@@ -290,20 +310,34 @@ class Pump {
     const now = performance.now();
     const gap = now - this.#lastItemAt;
     this.#lastItemAt = now;
+    // Counted before it joins the batch: a value refused is never sent.
+    const count = this.#size === null ? 1 : this.#count(value);
     if (batch.length === 0) this.#batchStart = now;
     batch.push(value);
-    this.#produced++;
+    this.#produced += count;
+    this.#batchItems += count;
+    const items = this.#batchItems;
     const age = now - this.#batchStart;
     if (
-      batch.length >= Tuning.MAX_BATCH_ITEMS ||
+      items >= Tuning.MAX_BATCH_ITEMS ||
       age >= Tuning.MAX_BATCH_DELAY_MS ||
       (Atomics.load(control, Cell.HUNGRY) !== 0 &&
         ((batch.length === 1 && gap >= this.#hungryDelay) ||
           age >= Tuning.HUNGRY_FLUSH_MAX_MS ||
-          batch.length >= this.#hungryBatch))
+          items >= this.#hungryBatch))
     ) {
       this.#flush();
     }
+  }
+
+  /** How many items `value` stands for; checked, as exceeding the credit would break the queue's bound. */
+  #count(value: unknown): number {
+    const count = (this.#size as Sizer)(value);
+    const room = ahead(this.#limit, this.#produced);
+    if (!Number.isInteger(count) || count < 1 || count > room) {
+      throw new Error(`worker-readable internal error: a value standing for ${count} items, with room for ${room}`);
+    }
+    return count;
   }
 
   #flushSoon(): void {
@@ -326,6 +360,7 @@ class Pump {
     const items = this.#batch;
     if (items.length === 0 || this.#finished) return;
     this.#batch = [];
+    this.#batchItems = 0;
     if (Atomics.load(control, Cell.HUNGRY) !== 0) Atomics.store(control, Cell.HUNGRY, 0);
     const started = performance.now();
     this.#send(items);
@@ -379,6 +414,7 @@ class Pump {
     }
     this.#finished = true;
     this.#batch = [];
+    this.#batchItems = 0;
     let reported = error;
     try {
       await close(this.#iterator, error);
@@ -399,6 +435,7 @@ class Pump {
     if (this.#finished) return;
     this.#finished = true;
     this.#batch = [];
+    this.#batchItems = 0;
     const error = readStopError();
     try {
       await close(this.#iterator, error);
@@ -441,16 +478,17 @@ async function main(): Promise<void> {
     return finish();
   }
   let opened: { iterator: AnyIterator; isAsync: boolean };
-  let encode: ((items: unknown[]) => unknown) | null = null;
+  const codec: Codec = { encode: null, size: null };
   try {
     if (stopRequested()) return finish();
-    if (init.encoder !== null) encode = findExport(namespace, init.encoder) as (items: unknown[]) => unknown;
+    if (init.encoder !== null) codec.encode = findExport(namespace, init.encoder) as Encoder;
+    if (init.sizer !== null) codec.size = findExport(namespace, init.sizer) as Sizer;
     opened = await openIterator(findExport(namespace, init.exportName));
   } catch (error) {
     postFailure(error);
     return finish();
   }
-  await new Pump(opened.iterator, opened.isAsync, encode).run();
+  await new Pump(opened.iterator, opened.isAsync, codec).run();
 }
 
 void main();

@@ -132,6 +132,7 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
       stopPort: stop.port2,
       dataPort: data.port2,
       encoder: packing?.encoder ?? null,
+      sizer: packing?.sizer ?? null,
     };
     const transferList = [stop.port2, data.port2];
     let worker: Worker;

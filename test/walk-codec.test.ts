@@ -5,12 +5,12 @@
  */
 import type { Stats } from 'node:fs';
 import test from 'ava';
-import { expand, Listed, type Parent, packWalk, unpackWalk } from '../lib/walk-codec.js';
-import type { WalkError } from '../lib/walk-types.js';
+import { type Parent, packWalk, unpackWalk, WalkChunk, walkChunkSize } from '../lib/walk-codec.js';
+import type { Entry, WalkError } from '../lib/walk-types.js';
 
-function roundTrip(items: unknown[]): unknown[] {
+function roundTrip(chunks: WalkChunk[]): unknown[] {
   const out: unknown[] = [];
-  unpackWalk(structuredClone(packWalk(items)), (item) => out.push(item));
+  unpackWalk(structuredClone(packWalk(chunks)), (item) => out.push(item));
   return out;
 }
 
@@ -19,6 +19,16 @@ function assertSameItems(t: import('ava').ExecutionContext, actual: unknown[], e
   actual.forEach((item, index) => {
     t.deepEqual(Object.keys(item as object), Object.keys(expected[index] as object), `key order of item ${index}`);
   });
+}
+
+/** A chunk holding `items`: `[parent, name, type code, stats?]` for a listed entry, anything else as is. */
+function chunkOf(...items: unknown[]): WalkChunk {
+  const chunk = new WalkChunk();
+  for (const item of items) {
+    if (Array.isArray(item)) chunk.addListed(item[0] as Parent, item[1] as string, item[2] as number, item[3] as Stats);
+    else chunk.addOther(item);
+  }
+  return chunk;
 }
 
 const a: Parent = { prefix: '/r/', depth: 1 };
@@ -31,31 +41,54 @@ const failure: WalkError = {
   error: { code: 'EACCES', syscall: 'scandir', message: "EACCES: permission denied, scandir '/r/locked'", errno: -13 },
 };
 
-test('entries, the root and error records come back in order, as the walker yielded them', (t) => {
-  const root = { path: '/r', name: 'r', type: 'directory', depth: 0 };
+const root: Entry = { path: '/r', name: 'r', type: 'directory', depth: 0 };
+
+test('entries, the root and error records come back in order, as the walker added them', (t) => {
   // A parent left and returned to (after its subdirectory's entries), as in find's pre-order.
-  const items = [
+  const chunk = chunkOf(
     root,
-    new Listed(a, 'file one', 0, undefined),
-    new Listed(a, 'sub', 1, undefined),
-    new Listed(b, 'ünïcödé\nname', 2, undefined),
+    [a, 'file one', 0],
+    [a, 'sub', 1],
+    [b, 'ünïcödé\nname', 2],
     failure,
-    new Listed(b, 'fifo', 3, undefined),
-    new Listed(a, 'last', 0, undefined),
+    [b, 'fifo', 3],
+    [a, 'last', 0],
     failure,
-  ];
-  const out = roundTrip(items);
-  assertSameItems(t, out, items.map(expand));
-  t.deepEqual(out[3], { path: '/r/sub/ünïcödé\nname', name: 'ünïcödé\nname', type: 'symlink', depth: 2 });
-  t.deepEqual(out[5], { path: '/r/sub/fifo', name: 'fifo', type: 'other', depth: 2 });
+  );
+  t.is(walkChunkSize(chunk), 8);
+  assertSameItems(t, roundTrip([chunk]), [
+    root,
+    { path: '/r/file one', name: 'file one', type: 'file', depth: 1 },
+    { path: '/r/sub', name: 'sub', type: 'directory', depth: 1 },
+    { path: '/r/sub/ünïcödé\nname', name: 'ünïcödé\nname', type: 'symlink', depth: 2 },
+    failure,
+    { path: '/r/sub/fifo', name: 'fifo', type: 'other', depth: 2 },
+    { path: '/r/last', name: 'last', type: 'file', depth: 1 },
+    failure,
+  ]);
+});
+
+test('a batch of several chunks comes back as their items one after another', (t) => {
+  const chunks = [chunkOf(root, [a, 'x', 0]), chunkOf([a, 'y', 1], failure), chunkOf([b, 'z', 0], [a, 'w', 0])];
+  assertSameItems(t, roundTrip(chunks), [
+    root,
+    { path: '/r/x', name: 'x', type: 'file', depth: 1 },
+    { path: '/r/y', name: 'y', type: 'directory', depth: 1 },
+    failure,
+    { path: '/r/sub/z', name: 'z', type: 'file', depth: 2 },
+    { path: '/r/w', name: 'w', type: 'file', depth: 1 },
+  ]);
 });
 
 test('with stats, every entry carries size, mtimeMs, mode, ino and dev exactly', (t) => {
   const stats = (n: number) =>
     ({ size: 2 ** 40 + n, mtimeMs: 1_700_000_000_123.456 + n, mode: 0o100644, ino: 2 ** 53 - n, dev: 64_769 }) as Stats;
-  const items = [new Listed(a, 'x', 0, stats(1)), failure, new Listed(b, 'y', 1, stats(2))];
-  const out = roundTrip(items);
-  assertSameItems(t, out, items.map(expand));
+  const out = roundTrip([chunkOf([a, 'x', 0, stats(1)], failure), chunkOf([b, 'y', 1, stats(2)])]);
+  assertSameItems(t, out, [
+    { path: '/r/x', name: 'x', type: 'file', depth: 1, ...stats(1) },
+    failure,
+    { path: '/r/sub/y', name: 'y', type: 'directory', depth: 2, ...stats(2) },
+  ]);
   t.deepEqual(out[2], {
     path: '/r/sub/y',
     name: 'y',
@@ -70,11 +103,20 @@ test('with stats, every entry carries size, mtimeMs, mode, ino and dev exactly',
 });
 
 test('a batch of only other items, and an empty batch', (t) => {
-  assertSameItems(t, roundTrip([failure, failure]), [failure, failure]);
+  assertSameItems(t, roundTrip([chunkOf(failure, failure)]), [failure, failure]);
   t.deepEqual(roundTrip([]), []);
+  t.deepEqual(roundTrip([new WalkChunk()]), []);
 });
 
 test('a batch mixing entries with and without stats is refused, not garbled', (t) => {
-  const error = t.throws(() => packWalk([new Listed(a, 'x', 0, undefined), new Listed(a, 'y', 0, {} as Stats)]));
+  const error = t.throws(() => packWalk([chunkOf([a, 'x', 0]), chunkOf([a, 'y', 0, { size: 1 } as Stats])]));
   t.regex(String(error?.message), /internal error/);
+});
+
+test('packed columns are dense arrays and typed arrays, cheap to clone', (t) => {
+  const packed = packWalk([chunkOf(root, [a, 'x', 0]), chunkOf([b, 'y', 1])]);
+  t.true(packed.types instanceof Uint8Array);
+  t.is(packed.stats, null);
+  t.deepEqual(packed.runs, [0, 1, 1, 1]);
+  t.deepEqual(packed.otherAt, [0]);
 });
