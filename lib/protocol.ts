@@ -129,10 +129,14 @@ export const Tuning = Object.freeze({
    * a message costs the worker, if that is more): the iterator is slow, and its items arrive one by one
    * without delay. */
   HUNGRY_FLUSH_AFTER_MS: 0.02,
-  /** A hungry consumer's batch goes once its oldest item has waited this long, in ms. Not at every pause:
-   * a bursty iterator (a directory walk pauses at each listing) would send a message per pause, and a
-   * message that wakes a sleeping thread costs the worker 15-20 µs on a virtual machine. */
+  /** A hungry consumer's batch goes once its oldest item has waited this long, in ms, or
+   * {@link Tuning.HUNGRY_AGE_COST_FACTOR} times what a message costs the worker, if that is more (at most
+   * {@link Tuning.MAX_BATCH_DELAY_MS}). Not at every pause: a bursty iterator (a directory walk pauses at
+   * each listing) would send a message per pause, and a message that wakes a sleeping thread costs the
+   * worker 20-35 µs on a virtual machine. */
   HUNGRY_FLUSH_MAX_MS: 0.25,
+  /** See {@link Tuning.HUNGRY_FLUSH_MAX_MS}: messages then take at most about 1/25 of the worker's time. */
+  HUNGRY_AGE_COST_FACTOR: 25,
   /** See {@link Tuning.HUNGRY_FLUSH_AFTER_MS}; the message cost is measured (a moving average of
    * `postMessage` durations). */
   HUNGRY_FLUSH_COST_FACTOR: 4,

@@ -120,6 +120,11 @@ async function openIterator(source: unknown): Promise<{ iterator: AnyIterator; i
   throw errors.notIterable(init.exportName, iterable);
 }
 
+/** `value`, within `[low, high]`. */
+function bound(value: number, low: number, high: number): number {
+  return Math.min(high, Math.max(low, value));
+}
+
 function stopRequested(): boolean {
   return Atomics.load(control, Cell.STOP) !== 0;
 }
@@ -151,6 +156,9 @@ class Pump {
   /** How long a pause must be for a lone item to go at once to a hungry consumer, in ms; follows
    * {@link #postCost} (see Tuning.HUNGRY_FLUSH_AFTER_MS). */
   #hungryDelay: number = Tuning.HUNGRY_FLUSH_AFTER_MS;
+  /** How long a hungry consumer's batch may wait, in ms; follows {@link #postCost} (see
+   * Tuning.HUNGRY_FLUSH_MAX_MS). */
+  #hungryMaxAge: number = Tuning.HUNGRY_FLUSH_MAX_MS;
   /** True while an async `next()` (or a yielded promise) is pending: a stop then closes at once. */
   #awaiting = false;
   /** Set by the first of end, failure and stop; everything after it is a no-op. */
@@ -322,9 +330,7 @@ class Pump {
       items >= Tuning.MAX_BATCH_ITEMS ||
       age >= Tuning.MAX_BATCH_DELAY_MS ||
       (Atomics.load(control, Cell.HUNGRY) !== 0 &&
-        ((batch.length === 1 && gap >= this.#hungryDelay) ||
-          age >= Tuning.HUNGRY_FLUSH_MAX_MS ||
-          items >= this.#hungryBatch))
+        ((batch.length === 1 && gap >= this.#hungryDelay) || age >= this.#hungryMaxAge || items >= this.#hungryBatch))
     ) {
       this.#flush();
     }
@@ -365,8 +371,17 @@ class Pump {
     const started = performance.now();
     this.#send(items);
     this.#postCost += (performance.now() - started - this.#postCost) / 8;
-    const delay = Tuning.HUNGRY_FLUSH_COST_FACTOR * this.#postCost;
-    this.#hungryDelay = Math.min(Tuning.HUNGRY_FLUSH_MAX_MS, Math.max(Tuning.HUNGRY_FLUSH_AFTER_MS, delay));
+    const cost = this.#postCost;
+    this.#hungryDelay = bound(
+      Tuning.HUNGRY_FLUSH_COST_FACTOR * cost,
+      Tuning.HUNGRY_FLUSH_AFTER_MS,
+      Tuning.HUNGRY_FLUSH_MAX_MS,
+    );
+    this.#hungryMaxAge = bound(
+      Tuning.HUNGRY_AGE_COST_FACTOR * cost,
+      Tuning.HUNGRY_FLUSH_MAX_MS,
+      Tuning.MAX_BATCH_DELAY_MS,
+    );
   }
 
   #send(items: unknown[]): void {
