@@ -82,9 +82,10 @@ export interface Packing {
   readonly decode: (packed: never, emit: (item: unknown) => void) => void;
   /**
    * The export, if any, that tells how many items one yielded value stands for: the iterator then yields
-   * several items at once (one per directory listing, say) and the credit is still counted in items. Each
-   * `next()` then receives the credit left, and the value it returns must stand for at least 1 and at most
-   * that many items; `decode` emits each of them.
+   * several items at once (a run of directory entries, say) and the credit is still counted in items. Each
+   * `next()` then receives the room left (within the credit and {@link Tuning.MAX_BATCH_ITEMS}), and the
+   * value it returns must stand for at most that many items; `decode` emits each of them. A value standing
+   * for 0 items is a heartbeat: never sent, it only lets the worker see a stop.
    */
   readonly sizer?: string;
 }
@@ -135,7 +136,10 @@ export const Tuning = Object.freeze({
    * each listing) would send a message per pause, and a message that wakes a sleeping thread costs the
    * worker 20-35 µs on a virtual machine. */
   HUNGRY_FLUSH_MAX_MS: 0.25,
-  /** See {@link Tuning.HUNGRY_FLUSH_MAX_MS}: messages then take at most about 1/25 of the worker's time. */
+  /** See {@link Tuning.HUNGRY_FLUSH_MAX_MS}: messages then take at most about 1/25 of the worker's time. The
+   * measured cost includes serialising the batch, not only the wake-up, so once batches are large (a
+   * consumer that kept up slowly, a walk) the limit sits at its 1 ms cap; it is lower only while messages
+   * are small and cheap. */
   HUNGRY_AGE_COST_FACTOR: 25,
   /** See {@link Tuning.HUNGRY_FLUSH_AFTER_MS}; the message cost is measured (a moving average of
    * `postMessage` durations). */

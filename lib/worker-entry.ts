@@ -170,6 +170,8 @@ class Pump {
   readonly #size: Sizer | null;
   /** Items in {@link #batch} (more than its length with a sizer). */
   #batchItems = 0;
+  /** With a sizer, the room the last `next()` was given. */
+  #room = 0;
 
   constructor(iterator: AnyIterator, isAsync: boolean, codec: Codec) {
     this.#iterator = iterator;
@@ -220,16 +222,19 @@ class Pump {
    * promise, so a synchronous iterator of plain values never pays for an `await`. */
   #next(): unknown {
     // Readable.from calls next() without an argument; so do we, unless the module counts its own items
-    // (Packing.sizer): it then learns how many it may yield at once.
-    let room: number | undefined;
+    // (Packing.sizer): it then learns how many it may yield at once, within the credit and the room left
+    // in the batch (so MAX_BATCH_ITEMS still bounds a message).
     if (this.#size !== null) {
       this.#limit = Atomics.load(control, Cell.LIMIT);
-      room = ahead(this.#limit, this.#produced);
+      this.#room = Math.min(ahead(this.#limit, this.#produced), Tuning.MAX_BATCH_ITEMS - this.#batchItems);
+      if (this.#isAsync) {
+        return this.#await((this.#iterator as AsyncIterator<unknown, unknown, number>).next(this.#room), true);
+      }
+    } else if (this.#isAsync) {
+      return this.#await((this.#iterator as AsyncIterator<unknown>).next(), true);
     }
-    if (this.#isAsync) {
-      return this.#await((this.#iterator as AsyncIterator<unknown, unknown, unknown>).next(room), true);
-    }
-    const result = (this.#iterator as Iterator<unknown, unknown, unknown>).next(room);
+    const iterator = this.#iterator as Iterator<unknown, unknown, number>;
+    const result = this.#size === null ? iterator.next() : iterator.next(this.#room);
     if (result.done) return DONE;
     // Readable.from awaits promises yielded by a synchronous iterator; so do we.
     return isThenable(result.value) ? this.#await(result.value, false) : result.value;
@@ -314,12 +319,13 @@ class Pump {
   }
 
   #add(value: unknown): void {
+    // Counted before it joins the batch: a value refused is never sent, a heartbeat never joins.
+    const count = this.#size === null ? 1 : this.#count(value);
+    if (count === 0) return;
     const batch = this.#batch;
     const now = performance.now();
     const gap = now - this.#lastItemAt;
     this.#lastItemAt = now;
-    // Counted before it joins the batch: a value refused is never sent.
-    const count = this.#size === null ? 1 : this.#count(value);
     if (batch.length === 0) this.#batchStart = now;
     batch.push(value);
     this.#produced += count;
@@ -336,12 +342,14 @@ class Pump {
     }
   }
 
-  /** How many items `value` stands for; checked, as exceeding the credit would break the queue's bound. */
+  /** How many items `value` stands for; checked, as exceeding the room would break the queue's bound. 0 is a
+   * heartbeat: nothing to send, but the loop goes round and sees a stop. */
   #count(value: unknown): number {
     const count = (this.#size as Sizer)(value);
-    const room = ahead(this.#limit, this.#produced);
-    if (!Number.isInteger(count) || count < 1 || count > room) {
-      throw new Error(`worker-readable internal error: a value standing for ${count} items, with room for ${room}`);
+    if (!Number.isInteger(count) || count < 0 || count > this.#room) {
+      throw new Error(
+        `worker-readable internal error: a value standing for ${count} items, with room for ${this.#room}`,
+      );
     }
     return count;
   }

@@ -6,7 +6,7 @@
  */
 import { once } from 'node:events';
 import test from 'ava';
-import { PACKING, type Packing } from '../lib/protocol.js';
+import { PACKING, type Packing, Tuning } from '../lib/protocol.js';
 import { WorkerReadable } from '../lib/worker-readable.js';
 import { cell, closed, fixture, newProbe, Probe, waitForCell } from './helpers.js';
 
@@ -67,4 +67,25 @@ test('a value standing for more items than its room fails the stream', async (t)
   t.regex(error.message, /internal error: a value standing for 100 items, with room for (\d+)/);
   t.deepEqual(items, [1], 'what came before it arrived first');
   await closed(stream);
+});
+
+test('a large highWaterMark still gives runs of at most MAX_BATCH_ITEMS, one message each', async (t) => {
+  const probe = newProbe();
+  const stream = runs([probe, 1_000_000], 5000);
+  let expected = 1;
+  for await (const item of stream) {
+    if (item !== expected) return t.fail(`item ${expected} was ${item}`);
+    if (expected++ === 20_000) break;
+  }
+  const longest = cell(probe, Probe.LONGEST);
+  t.true(longest <= Tuning.MAX_BATCH_ITEMS, `the longest run was ${longest}`);
+  t.true(longest > 1, 'runs of several items were used');
+});
+
+test('values standing for no item (heartbeats) are skipped', async (t) => {
+  const items = await runs([300], 8, 'withHeartbeats').toArray();
+  t.deepEqual(
+    items,
+    Array.from({ length: 300 }, (_, index) => index + 1),
+  );
 });
