@@ -27,6 +27,8 @@ export interface OutputChunk {
 const CHUNK_CHARS = 64 * 1024;
 /** ...or once its first entry has waited this long: a slow walk still shows its entries as they come. */
 const MAX_DELAY_MS = 20;
+/** The most entries the walk hands over at once: about 64 KiB of paths. */
+const CHUNK_ENTRIES = 1024;
 
 /** Walks as `walk(task)` does and yields its output formatted, in chunks. A walk error (strict, or the
  * root) is thrown after the output before it has been yielded. */
@@ -36,8 +38,12 @@ export function* walkOutput(task: WalkTask, format: OutputFormat): Generator<Out
   let entries = 0;
   let errors: WalkError[] = [];
   let started = -1;
+  // Driven with a room, so a chunk holds at most CHUNK_ENTRIES entries and the checks below run often.
+  const chunks = walk(task);
   try {
-    for (const chunk of walk(task)) {
+    for (let next = chunks.next(); !next.done; next = chunks.next(CHUNK_ENTRIES)) {
+      const chunk = next.value;
+      if (started < 0 && chunk.count > 0) started = performance.now();
       // Listed entries are printed from their columns, without building the entry objects.
       visitWalk(
         chunk,
@@ -54,9 +60,7 @@ export function* walkOutput(task: WalkTask, format: OutputFormat): Generator<Out
           else if (format !== 'count' && item.type !== 'error') text += item.path + separator;
         },
       );
-      const now = performance.now();
-      if (started < 0) started = now;
-      if (text.length >= CHUNK_CHARS || now - started >= MAX_DELAY_MS) {
+      if (started >= 0 && (text.length >= CHUNK_CHARS || performance.now() - started >= MAX_DELAY_MS)) {
         yield { text, entries, errors };
         text = '';
         entries = 0;
@@ -67,6 +71,9 @@ export function* walkOutput(task: WalkTask, format: OutputFormat): Generator<Out
   } catch (error) {
     if (started >= 0) yield { text, entries, errors };
     throw error;
+  } finally {
+    // Stopped early (a reader that went away): the walk is closed as for-of would close it.
+    chunks.return();
   }
   if (started >= 0) yield { text, entries, errors };
 }

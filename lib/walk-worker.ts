@@ -6,11 +6,12 @@
  * The order is `find`'s: pre-order, depth first, each directory listed right after its own entry is
  * yielded, so an error record for a directory that cannot be listed comes right after that directory.
  *
- * It yields chunks of consecutive items (walk-codec.ts), not one item at a time: a directory's entries cost
- * one step of the generator and of the transport, not one each. A chunk holds at most the credit the
- * transport passes to `next()`, so `highWaterMark` still bounds the entries read ahead. It is yielded before
- * a system call once the previous one went 250 µs ago: an entry waits in the worker at most that long plus
- * one `readdir` or `stat`, and a stop is seen as soon.
+ * It yields chunks of consecutive items (walk-codec.ts), not one item at a time: a run of entries costs one
+ * step of the generator and of the transport, not one each. A chunk holds at most the room the transport
+ * passes to `next()` (the credit left, and at most a message's worth), so `highWaterMark` still bounds the
+ * entries read ahead. It is yielded when full, and before a system call once the previous one went 250 µs
+ * ago, even empty (a heartbeat): an entry waits in the worker at most that long plus one `readdir` or
+ * `stat`, and a stop is seen as soon, except while filters drop every entry of one huge listing in hand.
  * @internal
  * @module
  */
@@ -127,18 +128,23 @@ const CHUNK_MAX_AGE_MS = 0.25;
 /** Yields the chunk if it holds anything, and starts the next one with the room `next()` gives. Driven
  * directly (the command's formatter), the generator gets no room: chunks then end only at system calls. */
 function* flush(out: Output): Generator<WalkChunk, void, number | undefined> {
+  if (out.chunk.count > 0) yield* send(out);
+}
+
+function* send(out: Output): Generator<WalkChunk, void, number | undefined> {
   const chunk = out.chunk;
-  if (chunk.count === 0) return;
-  out.chunk = new WalkChunk();
+  // An empty chunk (a heartbeat) is never kept by the transport: it can be sent again.
+  if (chunk.count > 0) out.chunk = new WalkChunk();
   out.room = (yield chunk) ?? Number.POSITIVE_INFINITY;
   out.since = performance.now();
 }
 
-/** Yields the chunk before a system call (which may block for long) if its items may have waited
- * {@link CHUNK_MAX_AGE_MS} already. Not at every call: a chunk per directory listing costs the transport
- * a step each, for a dozen entries. */
+/** Before a system call (which may block for long), yields the chunk if the previous one went
+ * {@link CHUNK_MAX_AGE_MS} ago: not at every call, as a chunk per directory listing costs the transport a
+ * step each, for a dozen entries. Yielded even empty, as a heartbeat: a walk that finds nothing to report
+ * (every entry excluded) still sees a stop. */
 function* beforeSystemCall(out: Output): Generator<WalkChunk, void, number | undefined> {
-  if (out.chunk.count > 0 && performance.now() - out.since >= CHUNK_MAX_AGE_MS) yield* flush(out);
+  if (performance.now() - out.since >= CHUNK_MAX_AGE_MS) yield* send(out);
 }
 
 /**
@@ -207,81 +213,87 @@ export function* walk(task: WalkTask): Generator<WalkChunk, void, number | undef
     if (out.chunk.count >= out.room) yield* flush(out);
   }
 
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1] as Frame;
-    const dirent = top.dirents[top.index++];
-    if (dirent === undefined) {
-      stack.pop();
-      continue;
-    }
-    const name = dirent.name;
-    const depth = top.depth;
-    let type = direntType(dirent);
-    if (type === 'directory') pending--;
-    const relative = matching ? top.relative + name : '';
-    if (exclude !== null && matches(exclude, name, relative)) continue;
+  try {
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1] as Frame;
+      const dirent = top.dirents[top.index++];
+      if (dirent === undefined) {
+        stack.pop();
+        continue;
+      }
+      const name = dirent.name;
+      const depth = top.depth;
+      let type = direntType(dirent);
+      if (type === 'directory') pending--;
+      const relative = matching ? top.relative + name : '';
+      if (exclude !== null && matches(exclude, name, relative)) continue;
 
-    let stats: Stats | undefined;
-    const isLink = followSymlinks && type === 'symlink';
-    // Following links, every directory is checked for a loop (as find -L does, even at the depth limit).
-    if (stat || isLink || (followSymlinks && type === 'directory')) {
+      let stats: Stats | undefined;
+      const isLink = followSymlinks && type === 'symlink';
+      // Following links, every directory is checked for a loop (as find -L does, even at the depth limit).
+      if (stat || isLink || (followSymlinks && type === 'directory')) {
+        yield* beforeSystemCall(out);
+        const path = top.prefix + name;
+        try {
+          if (isLink) {
+            // A missing target leaves a plain symlink (`find -L` prints it as a link); a link to itself throws.
+            stats = statSync(path, { throwIfNoEntry: false });
+            if (stats !== undefined) type = statsType(stats);
+          }
+          if (stats === undefined && (stat || (followSymlinks && type === 'directory'))) {
+            stats = followSymlinks && type === 'directory' ? statSync(path) : lstatSync(path);
+          }
+        } catch (error) {
+          yield* failed(path, name, depth, error);
+          continue;
+        }
+      }
+
+      let id: string | null = null;
+      if (followSymlinks && type === 'directory' && stats !== undefined) {
+        id = `${stats.dev}:${stats.ino}`;
+        const ancestor = ancestorWithId(stack, id);
+        if (ancestor !== undefined) {
+          // Neither yielded nor entered, as with `find -L`: the entry is the same directory as an ancestor.
+          const path = top.prefix + name;
+          yield* failed(path, name, depth, errors.fileSystemLoop(path, ancestor.path));
+          continue;
+        }
+      }
+
+      if (include === null || matches(include, name, relative)) {
+        out.chunk.addListed(top, name, TypeCode[type], stat ? stats : undefined);
+        if (out.chunk.count >= out.room) yield* flush(out);
+      }
+      if (type !== 'directory' || depth >= maxDepth) continue;
+
       yield* beforeSystemCall(out);
       const path = top.prefix + name;
+      let dirents: Dirent[];
       try {
-        if (isLink) {
-          // A missing target leaves a plain symlink (`find -L` prints it as a link); a link to itself throws.
-          stats = statSync(path, { throwIfNoEntry: false });
-          if (stats !== undefined) type = statsType(stats);
-        }
-        if (stats === undefined && (stat || (followSymlinks && type === 'directory'))) {
-          stats = followSymlinks && type === 'directory' ? statSync(path) : lstatSync(path);
-        }
+        dirents = readdirSync(path, { withFileTypes: true });
       } catch (error) {
         yield* failed(path, name, depth, error);
         continue;
       }
+      if (sort) dirents.sort(byName);
+      pending += countDirectories(dirents);
+      Atomics.store(progress, ProgressCell.READ, ++read);
+      Atomics.store(progress, ProgressCell.PENDING, pending);
+      stack.push({
+        dirents,
+        index: 0,
+        prefix: `${path}/`,
+        relative: matching ? `${relative}/` : '',
+        depth: depth + 1,
+        id,
+        path,
+      });
     }
-
-    let id: string | null = null;
-    if (followSymlinks && type === 'directory' && stats !== undefined) {
-      id = `${stats.dev}:${stats.ino}`;
-      const ancestor = ancestorWithId(stack, id);
-      if (ancestor !== undefined) {
-        // Neither yielded nor entered, as with `find -L`: the entry is the same directory as an ancestor.
-        const path = top.prefix + name;
-        yield* failed(path, name, depth, errors.fileSystemLoop(path, ancestor.path));
-        continue;
-      }
-    }
-
-    if (include === null || matches(include, name, relative)) {
-      out.chunk.addListed(top, name, TypeCode[type], stat ? stats : undefined);
-      if (out.chunk.count >= out.room) yield* flush(out);
-    }
-    if (type !== 'directory' || depth >= maxDepth) continue;
-
-    yield* beforeSystemCall(out);
-    const path = top.prefix + name;
-    let dirents: Dirent[];
-    try {
-      dirents = readdirSync(path, { withFileTypes: true });
-    } catch (error) {
-      yield* failed(path, name, depth, error);
-      continue;
-    }
-    if (sort) dirents.sort(byName);
-    pending += countDirectories(dirents);
-    Atomics.store(progress, ProgressCell.READ, ++read);
-    Atomics.store(progress, ProgressCell.PENDING, pending);
-    stack.push({
-      dirents,
-      index: 0,
-      prefix: `${path}/`,
-      relative: matching ? `${relative}/` : '',
-      depth: depth + 1,
-      id,
-      path,
-    });
+  } catch (error) {
+    // What the walk found before an unexpected failure (a bug, not a system error) still goes first.
+    yield* flush(out);
+    throw error;
   }
   yield* flush(out);
   Atomics.store(progress, ProgressCell.PENDING, 0);

@@ -211,3 +211,20 @@ test.serial('a reader that fails (EPIPE) in a pipeline stops an endless walk and
     removeTree(base);
   }
 });
+
+test.serial('an endless walk that finds nothing to yield still stops when destroyed, cooperatively', async (t) => {
+  const base = makeTempDir();
+  try {
+    // Every entry is filtered out, so no entry is ever yielded; a stopTimeout of 10 minutes means 'close'
+    // comes only if the walk itself sees the stop (otherwise the test times out).
+    const stream = walk(makeFanOut(base), { followSymlinks: true, include: 'no-such-name', stopTimeout: 600_000 });
+    stream.resume();
+    while (stream.directoriesRead < 50) await new Promise((resolve) => setImmediate(resolve));
+    stream.destroy();
+    await closed(stream);
+    t.true(stream.directoriesRead >= 50);
+    t.is(threadCount(), baseline);
+  } finally {
+    removeTree(base);
+  }
+});
