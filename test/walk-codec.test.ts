@@ -4,6 +4,7 @@
  * order, same positions for the items that are not listed entries (the root, error records).
  */
 import type { Stats } from 'node:fs';
+import { serialize } from 'node:v8';
 import test from 'ava';
 import { type Parent, packWalk, unpackWalk, WalkChunk, walkChunkSize } from '../lib/walk-codec.js';
 import type { Entry, WalkError } from '../lib/walk-types.js';
@@ -115,6 +116,10 @@ test('a batch mixing entries with and without stats is refused, not garbled', (t
 
 test('packed columns are dense arrays and typed arrays, cheap to clone', (t) => {
   const packed = packWalk([chunkOf(root, [a, 'x', 0]), chunkOf([b, 'y', 1])]);
+  // V8's wire format: 0xFF, the version, then the tag: 'A' for a dense array ('a', sparse, costs ~3x).
+  for (const column of [packed.prefixes, packed.depths, packed.runs, packed.names, packed.others, packed.otherAt]) {
+    t.is(String.fromCharCode(serialize(column)[2] as number), 'A');
+  }
   t.true(packed.types instanceof Uint8Array);
   t.is(packed.stats, null);
   t.deepEqual(packed.runs, [0, 1, 1, 1]);
