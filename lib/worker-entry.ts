@@ -221,20 +221,20 @@ class Pump {
   /** The next value, or {@link DONE}; a `Promise` of it only when the iterator is asynchronous or yielded a
    * promise, so a synchronous iterator of plain values never pays for an `await`. */
   #next(): unknown {
-    // Readable.from calls next() without an argument; so do we, unless the module counts its own items
-    // (Packing.sizer): it then learns how many it may yield at once, within the credit and the room left
-    // in the batch (so MAX_BATCH_ITEMS still bounds a message).
-    if (this.#size !== null) {
+    const iterator = this.#iterator as Iterator<unknown, unknown, number> | AsyncIterator<unknown, unknown, number>;
+    let step: IteratorResult<unknown> | Promise<IteratorResult<unknown>>;
+    if (this.#size === null) {
+      // As Readable.from: next() without an argument.
+      step = iterator.next();
+    } else {
+      // The module counts its own items (Packing.sizer): it learns how many it may yield at once, within
+      // the credit and the room left in the batch (so MAX_BATCH_ITEMS still bounds a message).
       this.#limit = Atomics.load(control, Cell.LIMIT);
       this.#room = Math.min(ahead(this.#limit, this.#produced), Tuning.MAX_BATCH_ITEMS - this.#batchItems);
-      if (this.#isAsync) {
-        return this.#await((this.#iterator as AsyncIterator<unknown, unknown, number>).next(this.#room), true);
-      }
-    } else if (this.#isAsync) {
-      return this.#await((this.#iterator as AsyncIterator<unknown>).next(), true);
+      step = iterator.next(this.#room);
     }
-    const iterator = this.#iterator as Iterator<unknown, unknown, number>;
-    const result = this.#size === null ? iterator.next() : iterator.next(this.#room);
+    if (this.#isAsync) return this.#await(step as Promise<IteratorResult<unknown>>, true);
+    const result = step as IteratorResult<unknown>;
     if (result.done) return DONE;
     // Readable.from awaits promises yielded by a synchronous iterator; so do we.
     return isThenable(result.value) ? this.#await(result.value, false) : result.value;
