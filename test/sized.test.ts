@@ -24,6 +24,16 @@ function runs(args: unknown[], highWaterMark: number, exportName = 'endlessRuns'
   return new WorkerReadable<number>(SIZED, { export: exportName, args, highWaterMark, [PACKING]: RUNS } as object);
 }
 
+/** Reads up to `count` items, which must be 1, 2, 3 ...: returns how many came in order before a wrong one
+ * or the end, and stops reading there. */
+async function readInOrder(stream: WorkerReadable<number>, count: number): Promise<number> {
+  let read = 0;
+  for await (const item of stream) {
+    if (item !== read + 1 || ++read === count) break;
+  }
+  return read;
+}
+
 async function readOne(stream: WorkerReadable<number>): Promise<number> {
   for (;;) {
     const item = stream.read();
@@ -49,12 +59,7 @@ for (const highWaterMark of [0, 1, 5, 64]) {
 test('every item of every run arrives, in order, one by one', async (t) => {
   const probe = newProbe();
   const stream = runs([probe, 50], 64);
-  let expected = 1;
-  for await (const item of stream) {
-    if (item !== expected) return t.fail(`item ${expected} was ${item}`);
-    if (expected++ === 5000) break;
-  }
-  t.is(expected, 5001);
+  t.is(await readInOrder(stream, 5000), 5000);
   await closed(stream);
   t.is(cell(probe, Probe.FINALLY), 1);
 });
@@ -72,11 +77,7 @@ test('a value standing for more items than its room fails the stream', async (t)
 test('a large highWaterMark still gives runs of at most MAX_BATCH_ITEMS, one message each', async (t) => {
   const probe = newProbe();
   const stream = runs([probe, 1_000_000], 5000);
-  let expected = 1;
-  for await (const item of stream) {
-    if (item !== expected) return t.fail(`item ${expected} was ${item}`);
-    if (expected++ === 20_000) break;
-  }
+  t.is(await readInOrder(stream, 20_000), 20_000);
   const longest = cell(probe, Probe.LONGEST);
   t.true(longest <= Tuning.MAX_BATCH_ITEMS, `the longest run was ${longest}`);
   t.true(longest > 1, 'runs of several items were used');
