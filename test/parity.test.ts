@@ -200,3 +200,33 @@ test('a SharedArrayBuffer in args is shared with the worker, not copied', async 
   await new WorkerReadable(url, { export: 'write', args: [shared] }).toArray();
   t.is(new Int32Array(shared)[0], 7);
 });
+
+test('next() is called without an argument, as Readable.from calls it', async (t) => {
+  // An iterator that records the largest number of arguments any next() call received, for each kind.
+  const source = `export function counting(shared, isAsync) {
+    const seen = new Int32Array(shared);
+    let n = 0;
+    const next = (...args) => {
+      Atomics.store(seen, 0, Math.max(Atomics.load(seen, 0), args.length));
+      const result = n < 5 ? { value: ++n, done: false } : { value: undefined, done: true };
+      return isAsync ? Promise.resolve(result) : result;
+    };
+    return isAsync ? { [Symbol.asyncIterator]: () => ({ next }) } : { [Symbol.iterator]: () => ({ next }) };
+  }`;
+  const url = `data:text/javascript,${encodeURIComponent(source)}`;
+  for (const isAsync of [false, true]) {
+    const shared = new SharedArrayBuffer(4);
+    const items = await new WorkerReadable(url, { export: 'counting', args: [shared, isAsync] }).toArray();
+    t.deepEqual(items, [1, 2, 3, 4, 5]);
+    t.is(new Int32Array(shared)[0], 0, `${isAsync ? 'async' : 'sync'}: the most arguments a next() received`);
+    const inThread: number[] = [];
+    const reference = new Int32Array(new SharedArrayBuffer(4));
+    const module = (await import(url)) as {
+      counting: (shared: SharedArrayBuffer, isAsync: boolean) => Iterable<number>;
+    };
+    for await (const item of Readable.from(module.counting(reference.buffer as SharedArrayBuffer, isAsync)))
+      inThread.push(item);
+    t.deepEqual(inThread, items);
+    t.is(reference[0], 0, 'Readable.from passes none either');
+  }
+});
