@@ -18,13 +18,15 @@ import { constants as osConstants } from 'node:os';
  * | `ERR_WORKER_NOT_ITERABLE` | `TypeError` | the export is neither iterable nor a function returning an iterable |
  * | `ERR_WORKER_ITEM_NOT_CLONEABLE` | `TypeError` | an item cannot be structured-cloned; `index` is its 0-based position in the stream |
  * | `ERR_STREAM_NULL_VALUES` | `TypeError` | the iterator yielded `null`, which ends an object stream (as `Readable.from`) |
- * | `ERR_WORKER_EXITED` | `Error` | the worker thread exited before the iterator finished; `exitCode` holds its exit code |
+ * | `ERR_WORKER_EXITED` | `Error` | the worker thread exited before the iterator finished; `exitCode` holds its exit code, `lostItems` how many items died with it (0: a thread that exits sends its batch first) |
  * | `ERR_WORKER_THREW_NULLISH` | `Error` | the iterator threw `undefined` or `null`; `thrown` holds which |
  * | `ERR_WORKER_THREW_NOT_CLONEABLE` | `Error` | the iterator threw a non-error value that cannot be cloned; `thrown` holds a description |
  * | `ERR_WORKER_THREW_FALSY` | `Error` | the iterator threw `0`, `''`, `false`, `NaN` or `0n`; `thrown` holds a description |
  *
  * Node's own `ERR_WORKER_OUT_OF_MEMORY` (the worker hit its `resourceLimits`) reaches the stream as Node
- * raised it.
+ * raised it, with `lostItems`: V8 kills the thread inside the iterator's `next()`, so the items it had yielded
+ * but not yet sent (at most `highWaterMark`, at most about 1 ms of them) die with it, and this counts them.
+ * Any error that ends the stream because the thread died carries `lostItems` (unless it is frozen).
  */
 export const ErrorCode = Object.freeze({
   /** `TypeError`: an argument or option has the wrong type. */
@@ -71,6 +73,10 @@ export interface WorkerReadableError extends Error {
   exports?: string[];
   /** `ERR_WORKER_EXITED`: the thread's exit code. */
   exitCode?: number;
+  /** `ERR_WORKER_EXITED`, Node's `ERR_WORKER_OUT_OF_MEMORY`, or any error that ended the stream because the
+   * thread died: how many items the iterator had yielded that were never sent. 0 unless the thread was
+   * killed (out of memory) while it held a batch; the items delivered plus this are all it yielded. */
+  lostItems?: number;
   /** `ERR_WORKER_THREW_NULLISH`, `ERR_WORKER_THREW_NOT_CLONEABLE`, `ERR_WORKER_THREW_FALSY`: what was
    * thrown. */
   thrown?: string;

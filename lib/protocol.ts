@@ -31,10 +31,14 @@ export const Cell = Object.freeze({
    * before checking its conditions and sleeps only while it is unchanged, so a wake-up between the check
    * and the sleep is never lost (PITFALLS 5). */
   BELL: 6,
+  /** How many items the iterator has yielded in total, written by the worker after each one. Read by the
+   * main side only once the thread is gone: a thread killed mid-batch (out of memory) takes its unsent items
+   * with it, and this says how many. */
+  YIELDED: 7,
 });
 
 /** Number of cells in the control block. */
-export const CELLS = 7;
+export const CELLS = 8;
 
 /** Values of {@link Cell.PHASE}. */
 export const Phase = Object.freeze({

@@ -329,6 +329,9 @@ class Pump {
     if (batch.length === 0) this.#batchStart = now;
     batch.push(value);
     this.#produced += count;
+    // A plain store, not Atomics.store (a fence per item): the main side reads it only after the thread has
+    // been joined, which orders it.
+    control[Cell.YIELDED] = this.#produced;
     this.#batchItems += count;
     const items = this.#batchItems;
     const age = now - this.#batchStart;

@@ -353,8 +353,24 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
     }
     if (!this.#settled) {
       this.#settled = true;
-      this.#fail(this.#fatal ? this.#fatal.error : errors.exited(exitCode));
+      this.#fail(this.#countLost(this.#fatal ? this.#fatal.error : errors.exited(exitCode)));
     }
+  }
+
+  /** The thread died before the iterator finished. Killed mid-batch (out of memory), it took the items it had
+   * not sent yet with it: `lostItems` says how many, so a loss is never silent. Everything it did send has
+   * been pushed by now. */
+  #countLost(error: unknown): unknown {
+    // Not on an error of the user's own that is frozen or already has such a property.
+    if (
+      typeof error === 'object' &&
+      error !== null &&
+      Object.isExtensible(error) &&
+      !Object.hasOwn(error, 'lostItems')
+    ) {
+      (error as { lostItems?: number }).lostItems = ahead(this.#control[Cell.YIELDED] as number, this.#pushed);
+    }
+    return error;
   }
 
   /** Ends the stream with `error` once the consumer has taken every item already pushed. */

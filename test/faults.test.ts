@@ -82,6 +82,12 @@ function endsWith(outcome: Outcome, expected: number, code: string): string[] {
   return found;
 }
 
+/** A thread that exits by itself sends its batch on the way out: the error says nothing was lost. */
+function noneLost(error: unknown): string[] {
+  const lostItems = (error as Failure | undefined)?.lostItems;
+  return lostItems === 0 ? [] : [`lostItems is ${String(lostItems)}; expected 0`];
+}
+
 const atArb = fc.oneof(fc.nat({ max: 10 }), fc.nat({ max: 600 }));
 const sourceKindArb = fc.constantFrom<'sync' | 'async'>('sync', 'async');
 
@@ -98,6 +104,7 @@ test.serial('process.exit() at a random item: ERR_WORKER_EXITED with its code, a
     const found = endsWith(outcome, value.spec.at, 'ERR_WORKER_EXITED');
     const exitCode = (outcome.errors[0] as Failure | undefined)?.exitCode;
     if (exitCode !== value.spec.code) found.push(`exitCode ${String(exitCode)}; expected ${value.spec.code}`);
+    found.push(...noneLost(outcome.errors[0]));
     return found;
   });
 });
@@ -117,6 +124,7 @@ test.serial(
       const dry = value.spec.kind === 'runsDry';
       const found = endsWith(outcome, value.spec.at, dry ? 'ERR_WORKER_EXITED' : 'E_UNCAUGHT');
       if (dry && (outcome.errors[0] as Failure | undefined)?.exitCode !== 0) found.push('exitCode is not 0');
+      found.push(...noneLost(outcome.errors[0]));
       return found;
     });
   },
@@ -213,27 +221,43 @@ test.serial('cleanup that never finishes: terminated after stopTimeout, the stop
   });
 });
 
-test.serial('running out of memory at a random item: ERR_WORKER_OUT_OF_MEMORY, a prefix, no thread', async (t) => {
-  t.timeout(TIMEOUT);
-  const arbitrary = fc.record({
-    spec: fc.record({ kind: fc.constant('oom' as const), at: fc.nat({ max: 300 }) }),
-    highWaterMark: highWaterMarkArb,
-    consumer: consumerArb,
-    source: sourceKindArb,
-  });
-  await checkProperty(t, arbitrary, runsFor(8, 100), async (value) => {
-    const outcome = await runFault(value, { worker: { resourceLimits: { maxOldGenerationSizeMb: 16 } } });
-    const found = commonViolations(outcome);
-    if (outcome.taken.length > value.spec.at) found.push(`${outcome.taken.length} items arrived of ${value.spec.at}`);
-    const error = outcome.errors[0] as Failure | undefined;
-    if (error?.code !== 'ERR_WORKER_OUT_OF_MEMORY') {
-      found.push(`'error' is ${describeError(error)}; expected ERR_WORKER_OUT_OF_MEMORY`);
-    }
-    return found;
-  });
-});
+test.serial(
+  'running out of memory at a random item: ERR_WORKER_OUT_OF_MEMORY, a prefix, the rest counted',
+  async (t) => {
+    t.timeout(TIMEOUT);
+    const arbitrary = fc.record({
+      spec: fc.record({ kind: fc.constant('oom' as const), at: fc.nat({ max: 300 }) }),
+      highWaterMark: highWaterMarkArb,
+      consumer: consumerArb,
+      source: sourceKindArb,
+    });
+    let someLost = 0;
+    await checkProperty(t, arbitrary, runsFor(8, 100), async (value) => {
+      const outcome = await runFault(value, { worker: { resourceLimits: { maxOldGenerationSizeMb: 16 } } });
+      const found = commonViolations(outcome);
+      if (outcome.taken.length > value.spec.at) found.push(`${outcome.taken.length} items arrived of ${value.spec.at}`);
+      const error = outcome.errors[0] as Failure | undefined;
+      if (error?.code !== 'ERR_WORKER_OUT_OF_MEMORY') {
+        found.push(`'error' is ${describeError(error)}; expected ERR_WORKER_OUT_OF_MEMORY`);
+      }
+      // What the thread had not sent died with it, and is counted: delivered and lost make every item yielded.
+      const lost = error?.lostItems;
+      if (typeof lost !== 'number' || outcome.taken.length + lost !== value.spec.at) {
+        found.push(
+          `${outcome.taken.length} items arrived and lostItems is ${String(lost)}; ${value.spec.at} were yielded`,
+        );
+      }
+      if (typeof lost === 'number' && lost > 0) someLost++;
+      return found;
+    });
+    t.log(`${someLost} of the cases lost items with the thread`);
+  },
+);
 
-// DEFECT: items yielded just before the worker runs out of memory sit in its unsent batch and die with the thread (lib/worker-entry.ts:227-239).
+// DEFECT (known, documented, counted in lostItems): items yielded just before the worker runs out of memory
+// sit in its unsent batch and die with the thread. V8 kills the isolate inside the iterator's next(), so no
+// code of ours runs in between; only sending every item before the next next() would save them (one message
+// per item, the naive port's speed).
 test.serial.failing('running out of memory: every item yielded before it is delivered', async (t) => {
   const probe = newProbe();
   const stream = new WorkerReadable<number>(FAULTS, {
@@ -249,6 +273,7 @@ test.serial.failing('running out of memory: every item yielded before it is deli
   await waitForCell(probe, Probe.SPINNING, 1);
   const { items, error } = await drain<number>(stream);
   t.is((error as Failure | undefined)?.code, 'ERR_WORKER_OUT_OF_MEMORY');
+  t.is(items.length + Number((error as Failure | undefined)?.lostItems), 5, 'delivered and counted as lost');
   t.deepEqual(items, [0, 1, 2, 3, 4], 'the 5 items yielded before the heap ran out');
   t.is(await settledThreadCount(baseline), baseline);
 });
