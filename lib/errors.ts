@@ -136,6 +136,16 @@ export const errors = {
       `The "${name}" option must be ${expected}. Received ${describe(received)}`,
     );
   },
+  unknownKey(name: string, key: string, allowed: readonly string[]): WorkerReadableError {
+    // A wrong case is the commonest slip (highwatermark): name the key that was meant.
+    const meant = allowed.find((known) => known.toLowerCase() === key.toLowerCase());
+    const hint = meant === undefined ? '' : ` (did you mean "${meant}"?)`;
+    return build(
+      TypeError,
+      ErrorCode.INVALID_ARG_VALUE,
+      `The "${name}" option has an unknown key ${JSON.stringify(key)}${hint}; it may have only ${allowed.join(', ')}`,
+    );
+  },
   argsNotCloneable(index: number, cause: unknown): WorkerReadableError {
     return build(
       TypeError,

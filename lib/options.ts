@@ -42,8 +42,11 @@ export interface WorkerReadableOptions<A extends readonly unknown[] = readonly u
    * @default 64
    */
   highWaterMark?: number;
-  /** Aborting it is `destroy(AbortError)`; an already-aborted signal destroys the stream at once and no
-   * code runs in a worker. */
+  /**
+   * Aborting it is `destroy(AbortError)`; an already-aborted signal destroys the stream at once and no
+   * code runs in a worker.
+   * @default undefined (no signal)
+   */
   signal?: AbortSignal;
   /**
    * Milliseconds `destroy()` gives the iterator's `finally` blocks (and a finished worker to exit on its own)
@@ -51,8 +54,12 @@ export interface WorkerReadableOptions<A extends readonly unknown[] = readonly u
    * @default 1000
    */
   stopTimeout?: number;
-  /** Passed to `new Worker()`: `name` (default `'worker-readable'`), `resourceLimits`, `env`, `execArgv`,
-   * `argv`, `stdout`, `stderr`, `trackUnmanagedFds`. */
+  /**
+   * Passed to `new Worker()`: `name` (default `'worker-readable'`), `resourceLimits`, `env`, `execArgv`,
+   * `argv`, `stdout`, `stderr`, `trackUnmanagedFds`. Other keys are refused (`ERR_INVALID_ARG_VALUE`): the
+   * package owns `workerData`, `transferList` and `eval`.
+   * @default { name: 'worker-readable' }
+   */
   worker?: WorkerThreadOptions;
 }
 
@@ -127,7 +134,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function checkKeys(name: string, value: Record<string, unknown>, allowed: Set<string>): void {
   for (const key of Object.keys(value)) {
     if (!allowed.has(key)) {
-      throw errors.invalidValue(name, `an object with only the keys ${[...allowed].join(', ')}`, `key "${key}"`);
+      throw errors.unknownKey(name, key, [...allowed]);
     }
   }
 }

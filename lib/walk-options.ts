@@ -185,8 +185,7 @@ export function normalizeWalkOptions(root: unknown, options: unknown): Normalize
     if (STREAM_KEYS.has(key)) {
       if (value !== undefined) stream[key] = value;
     } else if (!WALK_KEYS.has(key)) {
-      const allowed = [...WALK_KEYS, ...STREAM_KEYS].join(', ');
-      throw errors.invalidValue('options', `an object with only the keys ${allowed}`, `key "${key}"`);
+      throw errors.unknownKey('options', key, [...WALK_KEYS, ...STREAM_KEYS]);
     }
   }
   if (stream.highWaterMark === undefined) stream.highWaterMark = WALK_DEFAULTS.highWaterMark;

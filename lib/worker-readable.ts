@@ -57,6 +57,7 @@ type DestroyCallback = (error?: Error | null) => void;
  * await pipeline(entries, through2.obj((entry, _, cb) => cb(null, `${entry.path}\n`)), process.stdout);
  * ```
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below adds types only, to methods Readable implements.
 export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly unknown[]> extends Readable {
   readonly #highWaterMark: number;
   readonly #stopTimeout: number;
@@ -170,6 +171,11 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
    * (`pipe`, `'data'`, `for await`, operators) takes items through it: right after an item leaves the
    * buffer is when the worker can be granted room for another.
    */
+  override read(size?: number): T | null;
+  /** `Readable`'s own declaration: keeps the stream a `NodeJS.ReadableStream` for APIs that ask for one
+   * (`finished()`, `addAbortSignal()`); a call picks the first. */
+  // biome-ignore lint/suspicious/noExplicitAny: Readable's own declaration, needed for assignability.
+  override read(size?: number): any;
   override read(size?: number): T | null {
     const chunk = super.read(size) as T | null;
     if (!this.#releasePendingError()) {
@@ -409,4 +415,45 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
     this.#stopTimer = setTimeout(() => void worker.terminate(), delay);
     this.#stopTimer.unref();
   }
+}
+
+/**
+ * The item type `T` where `Readable`'s own declarations say `any`: iteration, `toArray()` and the events.
+ * Declarations only; the behaviour is `Readable`'s.
+ *
+ * Events, as on any `Readable`:
+ * - `'data'` (`item: T`): one item, in the order the iterator yielded it.
+ * - `'end'`: the iterator finished and every item has been read.
+ * - `'error'` (`error: Error`): the iterator threw (the error as thrown, after every item yielded before
+ *   it), or the machinery failed (an `ErrorCode`); at most once, and no `'end'` after it.
+ * - `'close'`: always last, after `'end'`, `'error'` or `destroy()`, and only once the worker thread has
+ *   exited.
+ */
+// biome-ignore lint/correctness/noUnusedVariables: merged declarations must repeat the class's type parameters.
+export interface WorkerReadable<T = unknown, A extends readonly unknown[] = readonly unknown[]> {
+  /** Iterates the items; leaving the loop early (`break`, `return`, a throw) destroys the stream, which
+   * stops the iterator in the worker and runs its `finally` blocks. */
+  [Symbol.asyncIterator](): NodeJS.AsyncIterator<T>;
+  /** The same iterator, as `Readable` types it: this overload keeps the stream a `NodeJS.ReadableStream` for
+   * APIs that ask for one (`finished()`, `addAbortSignal()`); `for await` picks the first. */
+  // biome-ignore lint/suspicious/noExplicitAny: Readable's own declaration, needed for assignability.
+  [Symbol.asyncIterator](): NodeJS.AsyncIterator<any>;
+  /** Reads every item into an array. */
+  toArray(options?: { signal?: AbortSignal }): Promise<T[]>;
+  /** `'data'`: one item, in order. */
+  on(event: 'data', listener: (item: T) => void): this;
+  /** `'error'`: the iterator's error, or a machinery failure with an `ErrorCode`; at most once. */
+  on(event: 'error', listener: (error: Error) => void): this;
+  /** `'end'`: every item has been read. `'close'`: last of all, once the thread has exited. */
+  on(event: 'end' | 'close' | 'pause' | 'readable' | 'resume', listener: () => void): this;
+  /** Any other event, as on `Readable`. */
+  on(event: string | symbol, listener: (...args: unknown[]) => void): this;
+  /** `'data'`: one item, in order. */
+  once(event: 'data', listener: (item: T) => void): this;
+  /** `'error'`: the iterator's error, or a machinery failure with an `ErrorCode`; at most once. */
+  once(event: 'error', listener: (error: Error) => void): this;
+  /** `'end'`: every item has been read. `'close'`: last of all, once the thread has exited. */
+  once(event: 'end' | 'close' | 'pause' | 'readable' | 'resume', listener: () => void): this;
+  /** Any other event, as on `Readable`. */
+  once(event: string | symbol, listener: (...args: unknown[]) => void): this;
 }

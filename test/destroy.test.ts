@@ -3,7 +3,7 @@
  * finally blocks, and 'close' comes only once the thread is gone. Serial: the thread count is global.
  */
 import { once } from 'node:events';
-import { Readable, Writable } from 'node:stream';
+import { addAbortSignal, finished, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import test from 'ava';
 import through2 from 'through2';
@@ -201,6 +201,21 @@ test.serial('aborting the signal stops the iterator with an AbortError', async (
   controller.abort();
   const [error] = await emitted;
   t.is((error as Error).name, 'AbortError');
+  await closed(stream);
+  t.is(JSON.parse(readText(probe)).name, 'AbortError', 'the iterator got throw(AbortError)');
+  t.is(cell(probe, Probe.FINALLY), 1);
+  assertClosed(t, stream, baseline);
+});
+
+test.serial('stream.addAbortSignal() and stream.finished() from outside work as on any Readable', async (t) => {
+  const probe = newProbe();
+  const controller = new AbortController();
+  const stream = addAbortSignal(controller.signal, new WorkerReadable(COUNTED, { export: 'endless', args: [probe] }));
+  const done = new Promise<Error | null | undefined>((resolve) => finished(stream, resolve));
+  await firstItem(stream);
+  controller.abort();
+  const error = await done;
+  t.is(error?.name, 'AbortError', 'finished() reports the abort');
   await closed(stream);
   t.is(JSON.parse(readText(probe)).name, 'AbortError', 'the iterator got throw(AbortError)');
   t.is(cell(probe, Probe.FINALLY), 1);

@@ -1,5 +1,5 @@
 /** Whatever works with Readable.from works the same with WorkerReadable: same values, same order. */
-import { Readable, Writable } from 'node:stream';
+import { finished, Readable, type TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import test from 'ava';
 import through2 from 'through2';
@@ -29,6 +29,53 @@ for (const [exportName, inThread, args] of cases) {
     const actual = await new WorkerReadable(VALUES, { export: exportName, args: args ?? [] }).toArray();
     t.deepEqual(actual, expected);
     t.true(expected.length > 0);
+  });
+}
+
+type Consumer = (stream: Readable) => Promise<unknown[]>;
+const consumers: Array<[string, Consumer]> = [
+  [
+    'for await',
+    async (stream) => {
+      const seen: unknown[] = [];
+      for await (const item of stream) seen.push(item);
+      return seen;
+    },
+  ],
+  [
+    "'data' events until stream.finished()",
+    (stream) =>
+      new Promise((resolve, reject) => {
+        const seen: unknown[] = [];
+        stream.on('data', (item) => seen.push(item));
+        finished(stream, (error) => (error ? reject(error) : resolve(seen)));
+      }),
+  ],
+  [
+    'pipeline through a through2 transform',
+    async (stream) => {
+      const seen: unknown[] = [];
+      // Wrapped: through2 drops a callback value of undefined, as any Transform does.
+      const wrap = through2.obj((item: unknown, _: unknown, callback: TransformCallback) => callback(null, { item }));
+      const sink = new Writable({
+        objectMode: true,
+        write(chunk: { item: unknown }, _, callback) {
+          seen.push(chunk.item);
+          callback();
+        },
+      });
+      await pipeline(stream, wrap, sink);
+      return seen;
+    },
+  ],
+];
+
+for (const [how, consume] of consumers) {
+  test(`mixed values (falsy ones, Map, Date, BigInt, typed arrays) through ${how}: as Readable.from`, async (t) => {
+    const expected = await consume(Readable.from(values.mixed()));
+    const actual = await consume(new WorkerReadable(VALUES, { export: 'mixed' }));
+    t.is(expected.length, values.makeValues().length, 'the consumer itself drops nothing');
+    t.deepEqual(actual, expected);
   });
 }
 

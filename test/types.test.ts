@@ -38,14 +38,33 @@ test('T and the args type come from the module type', async (t) => {
   const items = await stream.toArray();
   const first: Walked | undefined = items[0];
   t.deepEqual(first, { path: '/usr/0', depth: 0 });
+  expectType<Equal<typeof items, Walked[]>>();
   for await (const item of new WorkerReadable<Walked>(fixture('typed.js'), options)) {
+    expectType<Equal<typeof item, Walked>>();
     const depth: number = item.depth;
     t.is(typeof depth, 'number');
     break;
   }
+  // 'data' listeners get T; one taking anything else is refused.
+  const listened = new WorkerReadable<Walked>(fixture('typed.js'), options);
+  const seen = await new Promise<Walked>((resolve) => {
+    listened.once('data', (item) => {
+      expectType<Equal<typeof item, Walked>>();
+      resolve(item);
+    });
+  });
+  t.deepEqual(seen, { path: '/usr/0', depth: 0 });
+  // @ts-expect-error: the items are Walked, not strings
+  listened.on('data', (item: string) => item.length);
+  listened.on('error', (error) => expectType<Equal<typeof error, Error>>());
+  listened.destroy();
   // read() returns T | null
   const reader = new WorkerReadable<Walked>(fixture('typed.js'), options);
-  const read: Walked | null = reader.read();
+  const read = reader.read();
+  expectType<Equal<typeof read, Walked | null>>();
+  // Still a NodeJS.ReadableStream, for the APIs typed with it (finished, addAbortSignal).
+  const asNodeStream: NodeJS.ReadableStream = reader;
+  t.is(asNodeStream, reader);
   t.is(read, null, 'nothing is available synchronously');
   reader.destroy();
   t.is(badOptions.args?.length, 2);

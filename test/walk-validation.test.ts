@@ -63,6 +63,14 @@ for (const [title, root, options, Class] of valueErrors) {
   });
 }
 
+test('an unknown option is named, with the option it resembles', (t) => {
+  const error = t.throws(() => make('.', { maxdepth: 1 }), { code: 'ERR_INVALID_ARG_VALUE' });
+  t.regex(
+    error?.message ?? '',
+    /unknown key "maxdepth" \(did you mean "maxDepth"\?\); it may have only .*followSymlinks/,
+  );
+});
+
 test.serial('no thread is started when the arguments are refused', (t) => {
   t.throws(() => make('.', { maxDepth: -1 }));
   t.throws(() => make('.', { highWaterMark: -1 }));
