@@ -151,7 +151,7 @@ test.serial('a finally that throws: its error is the outcome, after every item b
       const before = at ?? length;
       const spec: FaultSpec = { kind: 'finallyThrows', length, throwAt: at };
       // A stop only where the iterator cannot have ended by itself yet (it runs at most highWaterMark + 1
-      // ahead): an ending racing the stop is the defect pinned in property.test.ts, not what this is about.
+      // ahead): when its own end races the stop, either outcome is right, and property.test.ts covers that race.
       const applied: Stop =
         stop === null || stop.after + highWaterMark + 1 >= before
           ? { kind: 'none' }

@@ -277,7 +277,7 @@ test.serial(
 );
 
 test.serial('a SharedArrayBuffer in args is shared, not copied, and keeps working both ways', async (t) => {
-  const shared = new SharedArrayBuffer(32);
+  const shared = new SharedArrayBuffer(64);
   const view = new Int32Array(shared);
   Atomics.store(view, 0, 7);
   const stream = new WorkerReadable<number>(fixture('shared.js'), { export: 'echo', args: [shared], highWaterMark: 0 });
@@ -443,11 +443,19 @@ test.serial(
             highWaterMark: valueArb,
             stopTimeout: valueArb,
             signal: valueArb,
-            // env, argv and execArgv are left out: Node stringifies what they hold, and the uncoded errors
-            // that gives are pinned by the failing test above.
             worker: fc.oneof(
               valueArb,
-              fc.record({ name: valueArb, stdout: valueArb, resourceLimits: valueArb }, { requiredKeys: [] }),
+              fc.record(
+                {
+                  name: valueArb,
+                  stdout: valueArb,
+                  resourceLimits: valueArb,
+                  env: fc.oneof(valueArb, fc.dictionary(fc.string(), valueArb, { maxKeys: 3 })),
+                  argv: fc.oneof(valueArb, fc.array(valueArb, { maxLength: 3 })),
+                  execArgv: fc.oneof(valueArb, fc.array(valueArb, { maxLength: 3 })),
+                },
+                { requiredKeys: [] },
+              ),
             ),
           },
           { requiredKeys: [] },

@@ -16,7 +16,15 @@ import fc from 'fast-check';
 import { WorkerReadable } from 'worker-readable';
 import type { SourceSpec } from './fixtures/scenario.js';
 import { cell, closed, fixture, newProbe, Probe, threadCount, waitForCell } from './helpers.js';
-import { checkScenarios, consumerArb, highWaterMarkArb, pauseArb, poolArb, sourceArb } from './reliability-checks.js';
+import {
+  checkScenarios,
+  consumerArb,
+  highWaterMarkArb,
+  pauseArb,
+  pipelineConsumerArb,
+  poolArb,
+  sourceArb,
+} from './reliability-checks.js';
 import {
   available,
   type Consumer,
@@ -59,9 +67,16 @@ function stopFor(consumer: Consumer, raw: { kind: string; how: StopHow; after: n
 const rawStopArb = fc.record({
   kind: fc.constantFrom('after', 'tick', 'break', 'transformFails'),
   how: stopHowArb,
-  after: fc.integer({ min: 1, max: 5000 }),
+  // Where the stop falls, in thousandths of the stream's length; above 950, past its end.
+  at: fc.nat({ max: 1000 }),
   ticks: fc.nat({ max: 40 }),
 });
+
+/** The item count after which a stop at `at` thousandths of `length` items falls: 1..length mostly, past the
+ * end (length + 1) for at > 950. */
+function stopPoint(at: number, length: number): number {
+  return at > 950 ? length + 1 : 1 + Math.floor((at / 951) * length);
+}
 
 test.serial('every item arrives once, in order, then the end or the iterator’s own error', async (t) => {
   t.timeout(PROPERTY_TIMEOUT);
@@ -86,12 +101,42 @@ test.serial('a consumer that stops early gets a prefix, its own outcome, finally
     })
     .map(({ source, highWaterMark, consumer, stop }) => {
       // Mostly inside the stream, so the stop does happen; past its end now and then.
-      const after = Math.min(stop.after, available(source) + 1);
+      const after = stopPoint(stop.at, available(source));
       return { source, highWaterMark, consumer, stop: stopFor(consumer, { ...stop, after }) };
     });
-  await checkScenarios(t, scenario, runsFor(60, 2000));
+  let inside = 0;
+  const counted = scenario.map((value) => {
+    const { stop } = value;
+    if ('after' in stop && stop.after <= available(value.source)) inside++;
+    return value;
+  });
+  await checkScenarios(t, counted, runsFor(60, 2000));
+  t.log(`${inside} generated cases (shrinking included) stopped after an item inside the stream`);
+  t.true(inside > 0);
   t.is(await settledThreadCount(baseline), baseline);
 });
+
+test.serial(
+  'a downstream transform failing at a random item: its error, the worker stopped, finally run',
+  async (t) => {
+    t.timeout(PROPERTY_TIMEOUT);
+    const scenario: fc.Arbitrary<Scenario> = fc
+      .record({
+        source: sourceArb(['none']),
+        highWaterMark: highWaterMarkArb,
+        consumer: pipelineConsumerArb,
+        at: fc.nat({ max: 950 }),
+      })
+      .map(({ source, highWaterMark, consumer, at }) => ({
+        source,
+        highWaterMark,
+        consumer,
+        stop: { kind: 'transformFails' as const, after: stopPoint(at, available(source)) - 1 },
+      }));
+    await checkScenarios(t, scenario, runsFor(20, 300));
+    t.is(await settledThreadCount(baseline), baseline);
+  },
+);
 
 test.serial('an iterator failure racing an early stop never reaches a consumer that stopped before it', async (t) => {
   t.timeout(PROPERTY_TIMEOUT);
