@@ -14,7 +14,7 @@
 import { createRequire } from 'node:module';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import through2 from 'through2';
+import type Through2 from 'through2';
 import { normalizeWalkOptions, type WalkOptions } from './walk-options.js';
 import type { OutputChunk, OutputFormat } from './walk-output.js';
 import { PROGRESS_CELLS, ProgressCell } from './walk-types.js';
@@ -131,7 +131,7 @@ function message(text: string, progress: boolean): void {
 }
 
 /** The through2 stage: output chunks in, their text out; error records to stderr, counts to the tally. */
-function formatter(command: Command, tally: Tally) {
+function formatter(through2: typeof Through2, command: Command, tally: Tally) {
   return through2.obj(
     function route(chunk: OutputChunk, _encoding: BufferEncoding, done: Done) {
       tally.entries += chunk.entries;
@@ -182,7 +182,8 @@ function isBrokenPipe(error: unknown): boolean {
 }
 
 /** pipeline reports stdout's errors, and destroys stdout with the walk's own error when the walk fails: this
- * listener only keeps a late one (a reader that went away after the last write) from being a crash. */
+ * listener only keeps a late one (a reader that went away after the last write) from being a crash. On the
+ * walk's stream, it keeps one from before pipeline() is attached from being a crash: pipeline reports it. */
 function onStdoutError(): void {}
 
 async function run(argv: string[]): Promise<number> {
@@ -212,7 +213,11 @@ async function run(argv: string[]): Promise<number> {
   const stopProgress = command.progress ? showProgress(progress, tally) : null;
   process.stdout.on('error', onStdoutError);
   try {
-    await pipeline(stream, formatter(command, tally), process.stdout);
+    // Loaded while the worker thread boots (through2 brings a whole stream library: about 20 ms), not before.
+    // An error the stream meets meanwhile must not be uncaught: pipeline() finds it on the stream and rejects.
+    stream.on('error', onStdoutError);
+    const { default: through2 } = await import('through2');
+    await pipeline(stream, formatter(through2, command, tally), process.stdout);
   } catch (error) {
     stopProgress?.();
     if (isBrokenPipe(error)) return tally.errors > 0 ? 1 : 0;
