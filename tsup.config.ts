@@ -21,6 +21,7 @@ export default defineConfig([
       'worker-entry': 'lib/worker-entry.ts',
       'walk-worker': 'lib/walk-worker.ts',
       'walk-output': 'lib/walk-output.ts',
+      'walk-helper': 'lib/walk-helper.ts',
     },
     format: ['esm'],
     // Each worker module stands alone: a thread's start-up loads one file.

@@ -6,12 +6,22 @@
  * @module
  */
 import { performance } from 'node:perf_hooks';
-import { listedEntry, visitWalk } from './walk-codec.js';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { listedEntry, visitWalk, type WalkChunk } from './walk-codec.js';
+import { Sharing } from './walk-share.js';
 import type { Entry, WalkError, WalkTask } from './walk-types.js';
 import { walk } from './walk-worker.js';
 
 /** How entries are printed: paths ending in a newline or a NUL, NDJSON, or only counted. */
 export type OutputFormat = 'lines' | 'null' | 'json' | 'count';
+
+/** What the helper thread of a shared walk starts with (walk-helper.ts). */
+export interface HelperInit {
+  readonly task: WalkTask;
+  readonly format: OutputFormat;
+  readonly control: SharedArrayBuffer;
+  readonly port: MessagePort;
+}
 
 /** One piece of the command's output. */
 export interface OutputChunk {
@@ -31,16 +41,50 @@ const MAX_DELAY_MS = 20;
 const CHUNK_ENTRIES = 1024;
 
 /** Walks as `walk(task)` does and yields its output formatted, in chunks. A walk error (strict, or the
- * root) is thrown after the output before it has been yielded. */
-export function* walkOutput(task: WalkTask, format: OutputFormat): Generator<OutputChunk, void, undefined> {
+ * root) is thrown after the output before it has been yielded. With `threads` 2 (and no `sort`), a helper
+ * thread walks part of the tree (walk-share.ts) and its output is yielded along with this thread's. */
+export function* walkOutput(
+  task: WalkTask,
+  format: OutputFormat,
+  threads = 1,
+): Generator<OutputChunk, void, undefined> {
+  if (threads < 2 || task.sort) {
+    yield* formatWalk(walk(task), format, null);
+    return;
+  }
+  const control = Sharing.control();
+  const { port1, port2 } = new MessageChannel();
+  const sharing = new Sharing<OutputChunk>(control, 0, port1);
+  const init: HelperInit = { task, format, control, port: port2 };
+  const helper = new Worker(new URL('./walk-helper.js', import.meta.url), {
+    workerData: init,
+    transferList: [port2],
+    name: 'worker-walk helper',
+  });
+  // The helper never keeps this thread alive: the walk waits for it through shared memory.
+  helper.unref();
+  try {
+    yield* formatWalk(walk(task, sharing), format, sharing);
+  } finally {
+    // Ended, failed or stopped: a helper still walking stops at its next directory.
+    sharing.stop();
+    sharing.close();
+  }
+}
+
+/** Formats the chunks of a walk; with `sharing`, also yields the helper's output as it comes. */
+export function* formatWalk(
+  chunks: Generator<WalkChunk, void, number | undefined>,
+  format: OutputFormat,
+  sharing: Sharing<OutputChunk> | null,
+): Generator<OutputChunk, void, undefined> {
   const separator = format === 'null' ? '\0' : '\n';
   let text = '';
   let entries = 0;
   let errors: WalkError[] = [];
   let started = -1;
-  // Driven with a room, so a chunk holds at most CHUNK_ENTRIES entries and the checks below run often.
-  const chunks = walk(task);
   try {
+    // Driven with a room, so a chunk holds at most CHUNK_ENTRIES entries and the checks below run often.
     for (let next = chunks.next(); !next.done; next = chunks.next(CHUNK_ENTRIES)) {
       const chunk = next.value;
       if (started < 0 && chunk.count > 0) started = performance.now();
@@ -67,7 +111,10 @@ export function* walkOutput(task: WalkTask, format: OutputFormat): Generator<Out
         errors = [];
         started = -1;
       }
+      if (sharing !== null) yield* sharing.takePieces();
     }
+    // The helper's last output was posted before the walk could end.
+    if (sharing !== null) yield* sharing.takePieces();
   } catch (error) {
     if (started >= 0) yield { text, entries, errors };
     throw error;

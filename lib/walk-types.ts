@@ -113,7 +113,9 @@ export const ProgressCell = Object.freeze({
   READ: 0,
   /** Directories found and still to be listed. */
   PENDING: 1,
+  /** Times one thread of a shared walk handed directories to the other (walk-share.ts). */
+  SHARED: 2,
 });
 
 /** Number of cells in the progress block. @internal */
-export const PROGRESS_CELLS = 2;
+export const PROGRESS_CELLS = 3;

@@ -23,6 +23,7 @@ import { performance } from 'node:perf_hooks';
 import type Picomatch from 'picomatch';
 import { errors } from './errors.js';
 import { makeEntry, TypeCode, WalkChunk } from './walk-codec.js';
+import type { Sharing } from './walk-share.js';
 import { type EntryType, ProgressCell, type WalkError, type WalkErrorInfo, type WalkTask } from './walk-types.js';
 
 /** Packs each batch of what {@link walk} yields, and counts the items of a chunk (see walk-codec.ts). */
@@ -38,6 +39,7 @@ interface Matcher {
 
 /** A directory being walked: its listing and how far the walk got in it. */
 interface Frame {
+  /** Shared walks (walk-share.ts) take directories out of it that the walk has not reached. */
   readonly dirents: Dirent[];
   index: number;
   /** The directory's path and a `/`: children's paths are `prefix + name`. */
@@ -150,10 +152,15 @@ function* beforeSystemCall(out: Output): Generator<WalkChunk, void, number | und
 /**
  * Walks `task.root` and yields its items in chunks; see `walk()` on the main side for the contract. Throws
  * the system's error when the root cannot be read, and with `strict` at the first failure below it, after
- * yielding everything before it.
+ * yielding everything before it. With `sharing`, one of two threads walking the tree (walk-share.ts): the
+ * helper (`fromRoot` false) starts with nothing and walks only what it is given.
  */
-export function* walk(task: WalkTask): Generator<WalkChunk, void, number | undefined> {
-  const { root, maxDepth, followSymlinks, sort, stat, strict } = task;
+export function* walk(
+  task: WalkTask,
+  sharing: Sharing | null = null,
+  fromRoot = true,
+): Generator<WalkChunk, void, number | undefined> {
+  const { maxDepth, followSymlinks, sort, stat, strict } = task;
   const include = compile(task.include);
   const exclude = compile(task.exclude);
   // Relative paths are built only when some pattern needs them.
@@ -162,41 +169,12 @@ export function* walk(task: WalkTask): Generator<WalkChunk, void, number | undef
   // The first chunk holds one item: the room comes with the next() that follows a yield.
   const out: Output = { chunk: new WalkChunk(), room: 1, since: performance.now() };
 
-  // The root is followed when it is a link (as `find -H`): the caller named what is behind it.
-  const rootStats = statSync(root);
-  const rootType = statsType(rootStats);
-  const rootName = basename(root) || root;
-  const rootEntry = makeEntry(root, rootName, rootType, 0, stat ? rootStats : undefined);
-  if (rootType !== 'directory' || maxDepth === 0) {
-    if (include === null) {
-      out.chunk.addOther(rootEntry);
-      yield* flush(out);
-    }
-    return;
+  const stack: Frame[] = [];
+  if (fromRoot) {
+    const first = yield* walkRoot(task, include, out);
+    if (first === null) return;
+    stack.push(first);
   }
-  // Listed before the root's entry is yielded: an unreadable root fails the stream before any item.
-  const rootDirents = readdirSync(root, { withFileTypes: true });
-  if (sort) rootDirents.sort(byName);
-  if (include === null) {
-    out.chunk.addOther(rootEntry);
-    if (out.chunk.count >= out.room) yield* flush(out);
-  }
-
-  const stack: Frame[] = [
-    {
-      dirents: rootDirents,
-      index: 0,
-      prefix: root.endsWith('/') ? root : `${root}/`,
-      relative: '',
-      depth: 1,
-      id: followSymlinks ? `${rootStats.dev}:${rootStats.ino}` : null,
-      path: root,
-    },
-  ];
-  let read = 1;
-  let pending = countDirectories(rootDirents);
-  Atomics.store(progress, ProgressCell.READ, read);
-  Atomics.store(progress, ProgressCell.PENDING, pending);
 
   /** A failure below the root: thrown with `strict` (after what came before it), else an error record. */
   function* failed(
@@ -214,7 +192,15 @@ export function* walk(task: WalkTask): Generator<WalkChunk, void, number | undef
   }
 
   try {
-    while (stack.length > 0) {
+    for (;;) {
+      if (stack.length === 0) {
+        if (sharing === null) break;
+        const refilled = sharing.refill(stack);
+        if (refilled === 'done') break;
+        // Waiting for the peer: a heartbeat, so the stream sees a stop and the peer's output goes out.
+        if (refilled === 'wait') yield* send(out);
+        continue;
+      }
       const top = stack[stack.length - 1] as Frame;
       const dirent = top.dirents[top.index++];
       if (dirent === undefined) {
@@ -224,7 +210,7 @@ export function* walk(task: WalkTask): Generator<WalkChunk, void, number | undef
       const name = dirent.name;
       const depth = top.depth;
       let type = direntType(dirent);
-      if (type === 'directory') pending--;
+      if (type === 'directory') Atomics.sub(progress, ProgressCell.PENDING, 1);
       const relative = matching ? top.relative + name : '';
       if (exclude !== null && matches(exclude, name, relative)) continue;
 
@@ -267,6 +253,10 @@ export function* walk(task: WalkTask): Generator<WalkChunk, void, number | undef
       }
       if (type !== 'directory' || depth >= maxDepth) continue;
 
+      if (sharing !== null) {
+        if (sharing.stopped) return;
+        if (sharing.offer(stack, followSymlinks)) Atomics.add(progress, ProgressCell.SHARED, 1);
+      }
       yield* beforeSystemCall(out);
       const path = top.prefix + name;
       let dirents: Dirent[];
@@ -277,9 +267,8 @@ export function* walk(task: WalkTask): Generator<WalkChunk, void, number | undef
         continue;
       }
       if (sort) dirents.sort(byName);
-      pending += countDirectories(dirents);
-      Atomics.store(progress, ProgressCell.READ, ++read);
-      Atomics.store(progress, ProgressCell.PENDING, pending);
+      Atomics.add(progress, ProgressCell.PENDING, countDirectories(dirents));
+      Atomics.add(progress, ProgressCell.READ, 1);
       stack.push({
         dirents,
         index: 0,
@@ -296,5 +285,46 @@ export function* walk(task: WalkTask): Generator<WalkChunk, void, number | undef
     throw error;
   }
   yield* flush(out);
-  Atomics.store(progress, ProgressCell.PENDING, 0);
+  if (sharing === null) Atomics.store(progress, ProgressCell.PENDING, 0);
+}
+
+/** The root's entry (yielded unless `include` is given) and its frame, or null when it is not a directory
+ * to walk. */
+function* walkRoot(
+  task: WalkTask,
+  include: Matcher | null,
+  out: Output,
+): Generator<WalkChunk, Frame | null, number | undefined> {
+  const { root, maxDepth, followSymlinks, sort, stat } = task;
+  const progress = new Int32Array(task.progress);
+  // The root is followed when it is a link (as `find -H`): the caller named what is behind it.
+  const rootStats = statSync(root);
+  const rootType = statsType(rootStats);
+  const rootName = basename(root) || root;
+  const rootEntry = makeEntry(root, rootName, rootType, 0, stat ? rootStats : undefined);
+  if (rootType !== 'directory' || maxDepth === 0) {
+    if (include === null) {
+      out.chunk.addOther(rootEntry);
+      yield* flush(out);
+    }
+    return null;
+  }
+  // Listed before the root's entry is yielded: an unreadable root fails the stream before any item.
+  const rootDirents = readdirSync(root, { withFileTypes: true });
+  if (sort) rootDirents.sort(byName);
+  if (include === null) {
+    out.chunk.addOther(rootEntry);
+    if (out.chunk.count >= out.room) yield* flush(out);
+  }
+  Atomics.store(progress, ProgressCell.READ, 1);
+  Atomics.store(progress, ProgressCell.PENDING, countDirectories(rootDirents));
+  return {
+    dirents: rootDirents,
+    index: 0,
+    prefix: root.endsWith('/') ? root : `${root}/`,
+    relative: '',
+    depth: 1,
+    id: followSymlinks ? `${rootStats.dev}:${rootStats.ino}` : null,
+    path: root,
+  };
 }

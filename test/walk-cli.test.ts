@@ -104,6 +104,20 @@ test('every walk option has its flag', async (t) => {
   t.regex(strict.stderr, /^worker-walk: ELOOP: .*\n$/);
 });
 
+test('--threads 1 and 2 print the same paths, each once, as find', async (t) => {
+  const paths = async (threads: string) => (await cli([root, '-0', '-t', threads])).stdout.split('\0').slice(0, -1);
+  const one = await paths('1');
+  const two = await paths('2');
+  t.is(new Set(two).size, two.length);
+  t.deepEqual(two.sort(), one.sort());
+  t.deepEqual(
+    one.sort(),
+    find(root)
+      .entries.map((entry) => entry.split(' ').slice(2).join(' '))
+      .sort(),
+  );
+});
+
 test('--count prints the number of entries, as find | wc -l counts them', async (t) => {
   const { code, stdout } = await cli([root, '--count']);
   t.is(code, 0);
@@ -127,6 +141,8 @@ const usage: Array<[string, string[], RegExp]> = [
   ['a flag without its value', ['ROOT', '--include'], /argument missing/],
   ['--json with --count', ['ROOT', '--json', '--count'], /exclude each other/],
   ['an empty include pattern', ['ROOT', '--include', ''], /"include\[0\]"/],
+  ['three threads', ['ROOT', '--threads', '3'], /--threads takes 1 or 2, not 3/],
+  ['--sort with two threads', ['ROOT', '--sort', '-t', '2'], /--sort walks on one thread/],
 ];
 for (const [title, args, message] of usage) {
   test(`bad usage, ${title}: exit status 2 and a one-line message`, async (t) => {

@@ -3,17 +3,19 @@
  * once it holds about 64 KiB, so a huge directory never becomes one huge string and a reader that stops
  * early is seen between pieces.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
-import { walkOutput } from '../lib/walk-output.js';
-import type { WalkTask } from '../lib/walk-types.js';
-import { makeTempDir, removeTree } from './walk-tree.js';
+import { type OutputChunk, walkOutput } from '../lib/walk-output.js';
+import { PROGRESS_CELLS, ProgressCell, type WalkTask } from '../lib/walk-types.js';
+import { threadCount } from './helpers.js';
+import { settledThreadCount } from './reliability-helpers.js';
+import { makeFanOut, makeTempDir, removeTree } from './walk-tree.js';
 
 const FILES = 6000;
 const NAME = (index: number) => `${String(index).padStart(6, '0')}-${'x'.repeat(40)}.txt`;
 
-function task(root: string): WalkTask {
+function task(root: string, options: Partial<WalkTask> = {}): WalkTask {
   return {
     root,
     maxDepth: Number.POSITIVE_INFINITY,
@@ -23,8 +25,23 @@ function task(root: string): WalkTask {
     sort: true,
     stat: false,
     strict: false,
-    progress: new SharedArrayBuffer(8),
+    progress: new SharedArrayBuffer(PROGRESS_CELLS * Int32Array.BYTES_PER_ELEMENT),
+    ...options,
   };
+}
+
+function linesOf(pieces: Iterable<OutputChunk>): string[] {
+  const lines = [...pieces]
+    .map((piece) => piece.text)
+    .join('')
+    .split('\n');
+  lines.pop();
+  return lines;
+}
+
+/** Directories handed between the two threads of a shared walk so far. */
+function shared(walkTask: WalkTask): number {
+  return Atomics.load(new Int32Array(walkTask.progress), ProgressCell.SHARED);
 }
 
 test('a flat directory of 6,000 entries comes in pieces of about 64 KiB, every path once, in order', (t) => {
@@ -52,3 +69,74 @@ test('a flat directory of 6,000 entries comes in pieces of about 64 KiB, every p
     removeTree(root);
   }
 });
+
+test.serial('two threads share an endless walk (links followed): each path once, then a stop ends both', async (t) => {
+  const base = makeTempDir();
+  const baseline = threadCount();
+  try {
+    const endless = makeFanOut(base);
+    const walkTask = task(endless, { followSymlinks: true, sort: false });
+    const pieces = walkOutput(walkTask, 'lines', 2);
+    const seen = new Set<string>();
+    // Read until the helper has been handed work and well after: its output comes through this thread.
+    let after = -1;
+    for (const piece of pieces) {
+      for (const line of piece.text.split('\n').slice(0, -1)) {
+        t.false(seen.has(line), `${line} twice`);
+        seen.add(line);
+        t.regex(line.slice(endless.length), /^(\/[ab])*$/);
+      }
+      if (after < 0 && shared(walkTask) > 0) after = seen.size;
+      if ((after >= 0 && seen.size >= after + 20_000) || seen.size >= 2_000_000) break;
+    }
+    t.true(shared(walkTask) > 0, 'work was handed to the helper');
+    t.log(`${seen.size} paths, directories handed over ${shared(walkTask)} times`);
+    t.is(await settledThreadCount(baseline), baseline, 'the stop ended the helper thread');
+  } finally {
+    removeTree(base);
+  }
+});
+
+test.serial('two threads walk the same tree as one: the same lines, each once', async (t) => {
+  const base = makeTempDir();
+  const baseline = threadCount();
+  try {
+    // Links followed to depth 15: 2^16 - 1 paths, long enough a walk that the helper starts well before its
+    // end (a thread starts in some 30 ms; the walk takes hundreds).
+    const fanOut = makeFanOut(base, 20);
+    const options = { followSymlinks: true, sort: false, maxDepth: 15 };
+    const one = linesOf(walkOutput(task(fanOut, options), 'lines', 1));
+    const twoTask = task(fanOut, options);
+    const two = linesOf(walkOutput(twoTask, 'lines', 2));
+    t.is(one.length, 2 ** 16 - 1);
+    t.is(new Set(two).size, two.length, 'no line twice');
+    t.deepEqual(two.sort(), one.sort());
+    t.true(shared(twoTask) > 0, 'work was handed between the threads');
+    t.log(`directories handed over ${shared(twoTask)} times`);
+    const counted = [...walkOutput(task(fanOut, options), 'count', 2)].reduce((sum, piece) => sum + piece.entries, 0);
+    t.is(counted, one.length);
+    t.is(await settledThreadCount(baseline), baseline);
+  } finally {
+    removeTree(base);
+  }
+});
+
+test.serial(
+  'two threads, strict: a place that cannot be read ends the walk with its error, whichever thread met it',
+  async (t) => {
+    const root = makeTempDir();
+    try {
+      for (let top = 0; top < 30; top++) {
+        for (let sub = 0; sub < 30; sub++) mkdirSync(join(root, `d${top}`, `s${sub}`), { recursive: true });
+      }
+      // A link to itself: ELOOP when followed, deep in the last subtree.
+      symlinkSync('self', join(root, 'd29', 's29', 'self'));
+      const error = t.throws(() => [
+        ...walkOutput(task(root, { sort: false, strict: true, followSymlinks: true }), 'lines', 2),
+      ]);
+      t.is((error as NodeJS.ErrnoException | undefined)?.code, 'ELOOP');
+    } finally {
+      removeTree(root);
+    }
+  },
+);
