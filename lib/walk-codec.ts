@@ -74,6 +74,9 @@ export class WalkChunk implements Columns {
   readonly otherAt: number[] = [];
   /** Items in the chunk: listed entries and others. */
   count = 0;
+  /** A shared walk is about to hand work to its other thread: the command's formatter sends out what it
+   * holds first (walk-share.ts). */
+  urgent = false;
   #parent: Parent | null = null;
 
   /** Adds an entry of `parent`'s listing; `stats` only with the `stat` option. */

@@ -14,7 +14,8 @@ const { task, format, control, port } = workerData as HelperInit;
 const sharing = new Sharing<OutputChunk>(control, 1, port);
 try {
   for (const piece of formatWalk(walk(task, sharing, false), format, null)) {
-    sharing.post({ type: 'piece', piece });
+    // Empty pieces are heartbeats for a stream; this thread has none.
+    if (piece.text !== '' || piece.entries > 0 || piece.errors.length > 0) sharing.postPiece(piece);
   }
 } catch (error) {
   // A failure with `strict`, or a bug: the walker's thread throws it after this thread's output before it.

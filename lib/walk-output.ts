@@ -54,15 +54,26 @@ export function* walkOutput(
   }
   const control = Sharing.control();
   const { port1, port2 } = new MessageChannel();
-  const sharing = new Sharing<OutputChunk>(control, 0, port1);
   const init: HelperInit = { task, format, control, port: port2 };
-  const helper = new Worker(new URL('./walk-helper.js', import.meta.url), {
-    workerData: init,
-    transferList: [port2],
-    name: 'worker-walk helper',
-  });
-  // The helper never keeps this thread alive: the walk waits for it through shared memory.
+  let helper: Worker;
+  try {
+    helper = new Worker(new URL('./walk-helper.js', import.meta.url), {
+      workerData: init,
+      transferList: [port2],
+      name: 'worker-walk helper',
+    });
+  } catch {
+    // No thread to be had (a limit on threads, say): one thread walks it all.
+    port1.close();
+    yield* formatWalk(walk(task), format, null);
+    return;
+  }
+  // A helper that fails to start never asks for work, and this thread walks alone; one that fails later says
+  // so in a message (walk-helper.ts). The helper never keeps this thread alive: the walk waits for it through
+  // shared memory.
+  helper.on('error', ignoreHelperError);
   helper.unref();
+  const sharing = new Sharing<OutputChunk>(control, 0, port1);
   try {
     yield* formatWalk(walk(task, sharing), format, sharing);
   } finally {
@@ -71,6 +82,8 @@ export function* walkOutput(
     sharing.close();
   }
 }
+
+function ignoreHelperError(): void {}
 
 /** Formats the chunks of a walk; with `sharing`, also yields the helper's output as it comes. */
 export function* formatWalk(
@@ -83,6 +96,7 @@ export function* formatWalk(
   let entries = 0;
   let errors: WalkError[] = [];
   let started = -1;
+  let lastYield = performance.now();
   try {
     // Driven with a room, so a chunk holds at most CHUNK_ENTRIES entries and the checks below run often.
     for (let next = chunks.next(); !next.done; next = chunks.next(CHUNK_ENTRIES)) {
@@ -104,17 +118,33 @@ export function* formatWalk(
           else if (format !== 'count' && item.type !== 'error') text += item.path + separator;
         },
       );
-      if (started >= 0 && (text.length >= CHUNK_CHARS || performance.now() - started >= MAX_DELAY_MS)) {
+      // The helper's output first: a directory it handed over has its line in there (walk-share.ts).
+      if (sharing !== null) {
+        const pieces = sharing.takePieces();
+        if (pieces.length > 0) {
+          yield* pieces;
+          lastYield = performance.now();
+        }
+      }
+      const now = performance.now();
+      if (started >= 0 && (chunk.urgent || text.length >= CHUNK_CHARS || now - started >= MAX_DELAY_MS)) {
         yield { text, entries, errors };
         text = '';
         entries = 0;
         errors = [];
         started = -1;
+        lastYield = now;
+      } else if (chunk.count === 0 && now - lastYield >= MAX_DELAY_MS) {
+        // A heartbeat of the walk, with nothing to print for a while (patterns that match nothing, or waiting
+        // for the helper): an empty piece, so the stream still sees a stop.
+        yield { text: '', entries: 0, errors: [] };
+        lastYield = now;
       }
-      if (sharing !== null) yield* sharing.takePieces();
     }
-    // The helper's last output was posted before the walk could end.
-    if (sharing !== null) yield* sharing.takePieces();
+    // The helper's last output was posted before the walk could end; then its failure, if it failed.
+    if (sharing !== null) {
+      for (let pieces = sharing.takePieces(); pieces.length > 0; pieces = sharing.takePieces()) yield* pieces;
+    }
   } catch (error) {
     if (started >= 0) yield { text, entries, errors };
     throw error;

@@ -25,15 +25,24 @@ export const ShareCell = Object.freeze({
   BELL: 3,
   /** Non-zero once the walk is stopped (the stream was destroyed, or failed). */
   STOP: 5,
+  /** Pieces of output the helper has posted, and those the walker's thread has taken: the helper stays at
+   * most {@link PIECES_AHEAD} ahead, so a paused reader pauses it too. */
+  POSTED: 6,
+  TAKEN: 7,
 });
 
 /** Number of cells in the shared block. */
-export const SHARE_CELLS = 6;
+export const SHARE_CELLS = 8;
+
+/** Pieces of output (about 64 KiB each) the helper may have posted and the walker's thread not taken. */
+const PIECES_AHEAD = 4;
 
 /** A directory being walked, as walk-worker.ts keeps it on its stack. */
 export interface ShareFrame {
   readonly dirents: Dirent[];
   index: number;
+  /** Entries from `index` on that could be handed over: directories, and links when following them. */
+  shareable: number;
   readonly prefix: string;
   readonly relative: string;
   readonly depth: number;
@@ -64,8 +73,8 @@ export type ShareMessage<P> =
   | { readonly type: 'fail'; readonly error: SerializedThrown }
   | { readonly type: 'end' };
 
-/** How long a waiting thread sleeps before it looks again (ms): the walker's thread goes back to the stream
- * as often, so the stream sees a stop and gets the helper's output without waiting for more. */
+/** How long a waiting thread sleeps before it looks again (ms): the walker's thread then passes the
+ * helper's output on, and now and then goes back to its stream, which so sees a stop. */
 const WAIT_MS = { walker: 1, helper: 50 } as const;
 
 /** What the walk reads of a `Dirent`, for a directory or a link handed over (a `Dirent` does not clone). */
@@ -125,40 +134,65 @@ export class Sharing<P = unknown> {
     this.#ring(this.#peer);
   }
 
-  /** Called before each directory is entered: if the peer waits for work, hands it half of the directories
-   * not entered yet at the bottom of `stack` (and, following links, of the links: they may be directories).
-   * True if it did. */
-  offer(stack: ShareFrame[], followLinks: boolean): boolean {
-    const hungry = ShareCell.HUNGRY + this.#peer;
-    if (Atomics.load(this.#control, hungry) === 0) return false;
-    for (let level = 0; level < stack.length; level++) {
-      const frame = stack[level] as ShareFrame;
-      const rest = frame.dirents.slice(frame.index);
-      const directories = rest.filter((dirent) => dirent.isDirectory() || (followLinks && dirent.isSymbolicLink()));
-      if (directories.length === 0) continue;
-      if (Atomics.compareExchange(this.#control, hungry, 1, 0) !== 1) return false;
-      const given = directories.slice(0, Math.ceil(directories.length / 2));
-      const kept = rest.filter((dirent) => !given.includes(dirent));
-      frame.dirents.length = frame.index;
-      frame.dirents.push(...kept);
-      Atomics.add(this.#control, ShareCell.ACTIVE, 1);
-      this.#gave = true;
-      const { prefix, relative, depth, id, path } = frame;
-      const ancestors = stack.slice(0, level).map((below) => ({ id: below.id, path: below.path }));
-      this.post({
-        type: 'work',
-        names: given.map((dirent) => dirent.name),
-        links: given.map((dirent) => dirent.isSymbolicLink()),
-        prefix,
-        relative,
-        depth,
-        id,
-        path,
-        ancestors,
-      });
-      return true;
+  /** Called before each directory is entered: the level in `stack` of the lowest frame with entries to hand
+   * over, if the peer waits for work; else -1. The caller sends its pending output first (a directory's
+   * own line must come out before its children's), then calls {@link give}. */
+  candidate(stack: ShareFrame[]): number {
+    if (Atomics.load(this.#control, ShareCell.HUNGRY + this.#peer) === 0) return -1;
+    for (let level = 0; level < stack.length; level++) if ((stack[level] as ShareFrame).shareable > 0) return level;
+    return -1;
+  }
+
+  /** Hands the peer half of the entries of `stack[level]` that could be handed over (directories and, following
+   * links, links: they may be directories). True if it did. */
+  give(stack: ShareFrame[], level: number, followLinks: boolean): boolean {
+    if (Atomics.compareExchange(this.#control, ShareCell.HUNGRY + this.#peer, 1, 0) !== 1) return false;
+    const frame = stack[level] as ShareFrame;
+    const dirents = frame.dirents;
+    let wanted = Math.ceil(frame.shareable / 2);
+    const given: Dirent[] = [];
+    // Compacted in place: what is kept stays in order after `index`.
+    let kept = frame.index;
+    for (let at = frame.index; at < dirents.length; at++) {
+      const dirent = dirents[at] as Dirent;
+      if (wanted > 0 && (dirent.isDirectory() || (followLinks && dirent.isSymbolicLink()))) {
+        given.push(dirent);
+        wanted--;
+      } else {
+        dirents[kept++] = dirent;
+      }
     }
-    return false;
+    dirents.length = kept;
+    frame.shareable -= given.length;
+    Atomics.add(this.#control, ShareCell.ACTIVE, 1);
+    this.#gave = true;
+    const { prefix, relative, depth, id, path } = frame;
+    const ancestors = stack.slice(0, level).map((below) => ({ id: below.id, path: below.path }));
+    this.post({
+      type: 'work',
+      names: given.map((dirent) => dirent.name),
+      links: given.map((dirent) => dirent.isSymbolicLink()),
+      prefix,
+      relative,
+      depth,
+      id,
+      path,
+      ancestors,
+    });
+    return true;
+  }
+
+  /** The helper's side: posts a piece of output, first waiting while the walker's thread is
+   * {@link PIECES_AHEAD} pieces behind (or until the walk is stopped). */
+  postPiece(piece: P): void {
+    const control = this.#control;
+    for (;;) {
+      const taken = Atomics.load(control, ShareCell.TAKEN);
+      if (this.stopped || Atomics.load(control, ShareCell.POSTED) - taken < PIECES_AHEAD) break;
+      Atomics.wait(control, ShareCell.TAKEN, taken, WAIT_MS.helper);
+    }
+    this.post({ type: 'piece', piece });
+    Atomics.add(control, ShareCell.POSTED, 1);
   }
 
   /** Reads what the peer posted. */
@@ -179,6 +213,8 @@ export class Sharing<P = unknown> {
     const pieces = this.#pieces;
     if (pieces.length > 0) {
       this.#pieces = [];
+      Atomics.add(this.#control, ShareCell.TAKEN, pieces.length);
+      Atomics.notify(this.#control, ShareCell.TAKEN);
       return pieces;
     }
     if (this.#failure !== null) throw this.#failure.error;
@@ -204,11 +240,11 @@ export class Sharing<P = unknown> {
       // The giver counted this thread active and lowered its HUNGRY cell.
       this.#active = true;
       for (const { id, path } of work.ancestors) {
-        stack.push({ dirents: [], index: 0, prefix: '', relative: '', depth: 0, id, path });
+        stack.push({ dirents: [], index: 0, shareable: 0, prefix: '', relative: '', depth: 0, id, path });
       }
       const { prefix, relative, depth, id, path } = work;
       const dirents = work.names.map((name, index) => handedDirent(name, work.links[index] === true));
-      stack.push({ dirents, index: 0, prefix, relative, depth, id, path });
+      stack.push({ dirents, index: 0, shareable: dirents.length, prefix, relative, depth, id, path });
       return 'work';
     }
     if (this.stopped || this.#failure !== null) return 'done';

@@ -42,6 +42,8 @@ interface Frame {
   /** Shared walks (walk-share.ts) take directories out of it that the walk has not reached. */
   readonly dirents: Dirent[];
   index: number;
+  /** With sharing: entries from `index` on that could be handed over (walk-share.ts). */
+  shareable: number;
   /** The directory's path and a `/`: children's paths are `prefix + name`. */
   readonly prefix: string;
   /** The same, relative to the root, for include/exclude (`''` for the root). */
@@ -100,6 +102,13 @@ function errorRecord(path: string, name: string, depth: number, error: unknown):
   const info: WalkErrorInfo = { code, syscall: syscall ?? '', message };
   if (typeof errno === 'number') info.errno = errno;
   return { type: 'error', path, name, depth, error: info };
+}
+
+/** Entries a shared walk could hand over: directories, and links when following them. */
+function countShareable(dirents: Dirent[], followSymlinks: boolean): number {
+  let count = 0;
+  for (const dirent of dirents) if (dirent.isDirectory() || (followSymlinks && dirent.isSymbolicLink())) count++;
+  return count;
 }
 
 function countDirectories(dirents: Dirent[]): number {
@@ -173,6 +182,7 @@ export function* walk(
   if (fromRoot) {
     const first = yield* walkRoot(task, include, out);
     if (first === null) return;
+    if (sharing !== null) first.shareable = countShareable(first.dirents, followSymlinks);
     stack.push(first);
   }
 
@@ -197,7 +207,7 @@ export function* walk(
         if (sharing === null) break;
         const refilled = sharing.refill(stack);
         if (refilled === 'done') break;
-        // Waiting for the peer: a heartbeat, so the stream sees a stop and the peer's output goes out.
+        // Waiting for the other thread: a heartbeat, so its output is passed on and a stop is seen.
         if (refilled === 'wait') yield* send(out);
         continue;
       }
@@ -211,6 +221,7 @@ export function* walk(
       const depth = top.depth;
       let type = direntType(dirent);
       if (type === 'directory') Atomics.sub(progress, ProgressCell.PENDING, 1);
+      if (sharing !== null && (type === 'directory' || (followSymlinks && type === 'symlink'))) top.shareable--;
       const relative = matching ? top.relative + name : '';
       if (exclude !== null && matches(exclude, name, relative)) continue;
 
@@ -254,8 +265,16 @@ export function* walk(
       if (type !== 'directory' || depth >= maxDepth) continue;
 
       if (sharing !== null) {
-        if (sharing.stopped) return;
-        if (sharing.offer(stack, followSymlinks)) Atomics.add(progress, ProgressCell.SHARED, 1);
+        // Stopped, or the other thread failed: what this one found still goes out (its failure comes after).
+        if (sharing.stopped) break;
+        const level = sharing.candidate(stack);
+        if (level >= 0) {
+          // The directories' own lines go out before any of their children's from the other thread.
+          out.chunk.urgent = true;
+          yield* send(out);
+          out.chunk.urgent = false;
+          if (sharing.give(stack, level, followSymlinks)) Atomics.add(progress, ProgressCell.SHARED, 1);
+        }
       }
       yield* beforeSystemCall(out);
       const path = top.prefix + name;
@@ -272,6 +291,7 @@ export function* walk(
       stack.push({
         dirents,
         index: 0,
+        shareable: sharing === null ? 0 : countShareable(dirents, followSymlinks),
         prefix: `${path}/`,
         relative: matching ? `${relative}/` : '',
         depth: depth + 1,
@@ -321,6 +341,7 @@ function* walkRoot(
   return {
     dirents: rootDirents,
     index: 0,
+    shareable: 0,
     prefix: root.endsWith('/') ? root : `${root}/`,
     relative: '',
     depth: 1,

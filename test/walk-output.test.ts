@@ -4,7 +4,7 @@
  * early is seen between pieces.
  */
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import test from 'ava';
 import { type OutputChunk, walkOutput } from '../lib/walk-output.js';
 import { PROGRESS_CELLS, ProgressCell, type WalkTask } from '../lib/walk-types.js';
@@ -28,6 +28,17 @@ function task(root: string, options: Partial<WalkTask> = {}): WalkTask {
     progress: new SharedArrayBuffer(PROGRESS_CELLS * Int32Array.BYTES_PER_ELEMENT),
     ...options,
   };
+}
+
+/** Lines whose parent directory has not come before them. */
+function orphans(lines: string[], root: string): string[] {
+  const seen = new Set<string>();
+  const found: string[] = [];
+  for (const line of lines) {
+    if (line !== root && !seen.has(dirname(line))) found.push(line);
+    seen.add(line);
+  }
+  return found;
 }
 
 function linesOf(pieces: Iterable<OutputChunk>): string[] {
@@ -83,6 +94,7 @@ test.serial('two threads share an endless walk (links followed): each path once,
     for (const piece of pieces) {
       for (const line of piece.text.split('\n').slice(0, -1)) {
         t.false(seen.has(line), `${line} twice`);
+        if (line !== endless) t.true(seen.has(dirname(line)), `${line} before its directory`);
         seen.add(line);
         t.regex(line.slice(endless.length), /^(\/[ab])*$/);
       }
@@ -110,6 +122,7 @@ test.serial('two threads walk the same tree as one: the same lines, each once', 
     const two = linesOf(walkOutput(twoTask, 'lines', 2));
     t.is(one.length, 2 ** 16 - 1);
     t.is(new Set(two).size, two.length, 'no line twice');
+    t.deepEqual(orphans(two, fanOut), [], 'every line after its directory');
     t.deepEqual(two.sort(), one.sort());
     t.true(shared(twoTask) > 0, 'work was handed between the threads');
     t.log(`directories handed over ${shared(twoTask)} times`);
@@ -125,18 +138,40 @@ test.serial(
   'two threads, strict: a place that cannot be read ends the walk with its error, whichever thread met it',
   async (t) => {
     const root = makeTempDir();
+    const baseline = threadCount();
     try {
-      for (let top = 0; top < 30; top++) {
-        for (let sub = 0; sub < 30; sub++) mkdirSync(join(root, `d${top}`, `s${sub}`), { recursive: true });
+      // Links to themselves (ELOOP when followed) in 19 of 20 subtrees: either thread can meet one first.
+      for (let top = 0; top < 20; top++) {
+        for (let sub = 0; sub < 300; sub++) mkdirSync(join(root, `d${top}`, `s${sub}`), { recursive: true });
+        if (top > 0) symlinkSync('self', join(root, `d${top}`, 'self'));
       }
-      // A link to itself: ELOOP when followed, deep in the last subtree.
-      symlinkSync('self', join(root, 'd29', 's29', 'self'));
-      const error = t.throws(() => [
-        ...walkOutput(task(root, { sort: false, strict: true, followSymlinks: true }), 'lines', 2),
-      ]);
-      t.is((error as NodeJS.ErrnoException | undefined)?.code, 'ELOOP');
+      for (let run = 0; run < 5; run++) {
+        const walkTask = task(root, { sort: false, strict: true, followSymlinks: true });
+        const error = t.throws(() => [...walkOutput(walkTask, 'lines', 2)]);
+        t.is((error as NodeJS.ErrnoException | undefined)?.code, 'ELOOP', `run ${run}`);
+      }
+      t.is(await settledThreadCount(baseline), baseline);
     } finally {
       removeTree(root);
     }
   },
 );
+
+test('a walk whose patterns match nothing still yields empty pieces now and then, on one thread or two', (t) => {
+  const base = makeTempDir();
+  try {
+    const endless = makeFanOut(base);
+    for (const threads of [1, 2]) {
+      const pieces = walkOutput(
+        task(endless, { followSymlinks: true, sort: false, include: ['nothing'] }),
+        'lines',
+        threads,
+      );
+      // Each is a point where the stream sees a stop; without them a stop would wait for the end of the walk.
+      for (let index = 0; index < 3; index++) t.deepEqual(pieces.next().value, { text: '', entries: 0, errors: [] });
+      pieces.return();
+    }
+  } finally {
+    removeTree(base);
+  }
+});
