@@ -94,9 +94,13 @@ export async function memory(params: MemoryParams): Promise<Sample> {
   const rss = [atFirst, ...sampler.rss, end];
   const half = Math.floor(rss.length / 2);
   // Steady state: the samples after the first tenth of the items, when both heaps have grown to their
-  // working size. Flat means this range stays small however many items go through. `end` is left out: by
-  // then the worker may have exited and returned its memory.
-  const steady = sampler.rss.filter((_, index) => (sampler.progress[index] ?? 0) >= params.items / 10);
+  // working size. Flat means this range stays small however many items go through. The last hundredth is left
+  // out, as `end` is: the producer is done once the consumer is within the queue of the end, and its thread
+  // may have exited and returned its memory (a sample landing there read as a 40 MB "range").
+  const steady = sampler.rss.filter((_, index) => {
+    const consumed = sampler.progress[index] ?? 0;
+    return consumed >= params.items / 10 && consumed < params.items * 0.99;
+  });
   const stride = Math.max(1, Math.floor(sampler.rss.length / 40));
   const trace = sampler.rss.flatMap((value, index) =>
     index % stride === 0 ? [sampler.progress[index] ?? 0, Math.round(value / 1e5) / 10] : [],
@@ -167,7 +171,7 @@ export default async function memoryScenario(options: ScenarioOptions): Promise<
       'peak',
       'end',
       'peak − first item',
-      'range after 10%',
+      'range 10–99%',
       'buffered',
       'wall',
       'target',
@@ -177,8 +181,9 @@ export default async function memoryScenario(options: ScenarioOptions): Promise<
       `RSS of the whole process (both threads), sampled every ${SAMPLE_EVERY_MS} ms; "before" is after gc, before the stream`,
       'exists; "at first item" includes the started worker thread; "end" is at the last item (the worker may have',
       'exited). "buffered": median readableLength when sampled.',
-      '"range after 10%": max − min RSS once a tenth of the items is consumed (both heaps at working size): the',
-      'flatness the target is about. "peak − first item" also counts the heaps growing to that size.',
+      '"range 10–99%": max − min RSS from a tenth of the items consumed (both heaps at working size) to the last',
+      'hundredth (then the producer is done and its thread may exit): the flatness the target is about.',
+      '"peak − first item" also counts the heaps growing to that size.',
       `The consumer turns the event loop every ${YIELD_EVERY} items and stalls ${STALL_MS} ms every ${STALL_EVERY}: at each`,
       'stall the producer runs into its bound even when the transport is slower than the consumer ("buffered" 0).',
       'The naive port runs fewer items: it buffers everything the consumer has not taken yet.',
