@@ -48,10 +48,19 @@ export function* walkOutput(
   format: OutputFormat,
   threads = 1,
 ): Generator<OutputChunk, void, undefined> {
-  if (threads < 2 || task.sort) {
-    yield* formatWalk(walk(task), format, null);
-    return;
+  const sharing = threads >= 2 && !task.sort ? startHelper(task, format) : null;
+  try {
+    yield* formatWalk(walk(task, sharing), format, sharing);
+  } finally {
+    // Ended, failed or stopped: a helper still walking stops at its next directory.
+    sharing?.stop();
+    sharing?.close();
   }
+}
+
+/** Starts the helper thread of a shared walk; null when no thread can be had (a limit on threads, say):
+ * this thread then walks it all. */
+function startHelper(task: WalkTask, format: OutputFormat): Sharing<OutputChunk> | null {
   const control = Sharing.control();
   const { port1, port2 } = new MessageChannel();
   const init: HelperInit = { task, format, control, port: port2 };
@@ -63,24 +72,15 @@ export function* walkOutput(
       name: 'worker-walk helper',
     });
   } catch {
-    // No thread to be had (a limit on threads, say): one thread walks it all.
     port1.close();
-    yield* formatWalk(walk(task), format, null);
-    return;
+    return null;
   }
   // A helper that fails to start never asks for work, and this thread walks alone; one that fails later says
   // so in a message (walk-helper.ts). The helper never keeps this thread alive: the walk waits for it through
   // shared memory.
   helper.on('error', ignoreHelperError);
   helper.unref();
-  const sharing = new Sharing<OutputChunk>(control, 0, port1);
-  try {
-    yield* formatWalk(walk(task, sharing), format, sharing);
-  } finally {
-    // Ended, failed or stopped: a helper still walking stops at its next directory.
-    sharing.stop();
-    sharing.close();
-  }
+  return new Sharing<OutputChunk>(control, 0, port1);
 }
 
 function ignoreHelperError(): void {}

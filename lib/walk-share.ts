@@ -14,6 +14,7 @@
 import type { Dirent } from 'node:fs';
 import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { deserializeThrown, type SerializedThrown } from './serialize.js';
+import { isShareable } from './walk-worker.js';
 
 /** Cells of the shared block; thread 0 is the walker's, thread 1 the helper. */
 export const ShareCell = Object.freeze({
@@ -37,15 +38,21 @@ export const SHARE_CELLS = 8;
 /** Pieces of output (about 64 KiB each) the helper may have posted and the walker's thread not taken. */
 const PIECES_AHEAD = 4;
 
-/** A directory being walked, as walk-worker.ts keeps it on its stack. */
-export interface ShareFrame {
+/** A directory being walked (walk-worker.ts keeps a stack of them): its listing and how far the walk got. */
+export interface Frame {
+  /** A shared walk takes directories out of it that the walk has not reached. */
   readonly dirents: Dirent[];
   index: number;
-  /** Entries from `index` on that could be handed over: directories, and links when following them. */
+  /** With sharing: entries from `index` on that could be handed over (directories, and links when
+   * following them). */
   shareable: number;
+  /** The directory's path and a `/`: children's paths are `prefix + name`. */
   readonly prefix: string;
+  /** The same, relative to the root, for include/exclude (`''` for the root). */
   readonly relative: string;
+  /** The depth of the children. */
   readonly depth: number;
+  /** `dev:ino` of the directory, kept only when following links (loop detection). */
   readonly id: string | null;
   readonly path: string;
 }
@@ -137,17 +144,17 @@ export class Sharing<P = unknown> {
   /** Called before each directory is entered: the level in `stack` of the lowest frame with entries to hand
    * over, if the peer waits for work; else -1. The caller sends its pending output first (a directory's
    * own line must come out before its children's), then calls {@link give}. */
-  candidate(stack: ShareFrame[]): number {
+  candidate(stack: Frame[]): number {
     if (Atomics.load(this.#control, ShareCell.HUNGRY + this.#peer) === 0) return -1;
-    for (let level = 0; level < stack.length; level++) if ((stack[level] as ShareFrame).shareable > 0) return level;
+    for (let level = 0; level < stack.length; level++) if ((stack[level] as Frame).shareable > 0) return level;
     return -1;
   }
 
   /** Hands the peer half of the entries of `stack[level]` that could be handed over (directories and, following
    * links, links: they may be directories). True if it did. */
-  give(stack: ShareFrame[], level: number, followLinks: boolean): boolean {
+  give(stack: Frame[], level: number, followLinks: boolean): boolean {
     if (Atomics.compareExchange(this.#control, ShareCell.HUNGRY + this.#peer, 1, 0) !== 1) return false;
-    const frame = stack[level] as ShareFrame;
+    const frame = stack[level] as Frame;
     const dirents = frame.dirents;
     let wanted = Math.ceil(frame.shareable / 2);
     const given: Dirent[] = [];
@@ -155,7 +162,7 @@ export class Sharing<P = unknown> {
     let kept = frame.index;
     for (let at = frame.index; at < dirents.length; at++) {
       const dirent = dirents[at] as Dirent;
-      if (wanted > 0 && (dirent.isDirectory() || (followLinks && dirent.isSymbolicLink()))) {
+      if (wanted > 0 && isShareable(dirent, followLinks)) {
         given.push(dirent);
         wanted--;
       } else {
@@ -226,7 +233,7 @@ export class Sharing<P = unknown> {
    * thread has any left (or the walk was stopped). Otherwise sleeps a while and returns 'wait': the walker's
    * thread then goes back to its stream.
    */
-  refill(stack: ShareFrame[]): 'work' | 'done' | 'wait' {
+  refill(stack: Frame[]): 'work' | 'done' | 'wait' {
     if (this.#active) {
       this.#active = false;
       Atomics.store(this.#control, ShareCell.HUNGRY + this.#self, 1);

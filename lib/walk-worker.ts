@@ -23,7 +23,7 @@ import { performance } from 'node:perf_hooks';
 import type Picomatch from 'picomatch';
 import { errors } from './errors.js';
 import { makeEntry, TypeCode, WalkChunk } from './walk-codec.js';
-import type { Sharing } from './walk-share.js';
+import type { Frame, Sharing } from './walk-share.js';
 import { type EntryType, ProgressCell, type WalkError, type WalkErrorInfo, type WalkTask } from './walk-types.js';
 
 /** Packs each batch of what {@link walk} yields, and counts the items of a chunk (see walk-codec.ts). */
@@ -35,24 +35,6 @@ interface Matcher {
   readonly name: ((name: string) => boolean) | null;
   /** Patterns with `/`, matched against the relative path. */
   readonly path: ((relativePath: string) => boolean) | null;
-}
-
-/** A directory being walked: its listing and how far the walk got in it. */
-interface Frame {
-  /** Shared walks (walk-share.ts) take directories out of it that the walk has not reached. */
-  readonly dirents: Dirent[];
-  index: number;
-  /** With sharing: entries from `index` on that could be handed over (walk-share.ts). */
-  shareable: number;
-  /** The directory's path and a `/`: children's paths are `prefix + name`. */
-  readonly prefix: string;
-  /** The same, relative to the root, for include/exclude (`''` for the root). */
-  readonly relative: string;
-  /** The depth of the children. */
-  readonly depth: number;
-  /** `dev:ino` of the directory, kept only when following links (loop detection). */
-  readonly id: string | null;
-  readonly path: string;
 }
 
 /** Wildcards match names starting with a dot, as in `find`. */
@@ -104,10 +86,15 @@ function errorRecord(path: string, name: string, depth: number, error: unknown):
   return { type: 'error', path, name, depth, error: info };
 }
 
-/** Entries a shared walk could hand over: directories, and links when following them. */
+/** Whether a shared walk could hand the entry over (walk-share.ts): a directory, or a link when following
+ * links (it may be one). */
+export function isShareable(dirent: Dirent, followSymlinks: boolean): boolean {
+  return dirent.isDirectory() || (followSymlinks && dirent.isSymbolicLink());
+}
+
 function countShareable(dirents: Dirent[], followSymlinks: boolean): number {
   let count = 0;
-  for (const dirent of dirents) if (dirent.isDirectory() || (followSymlinks && dirent.isSymbolicLink())) count++;
+  for (const dirent of dirents) if (isShareable(dirent, followSymlinks)) count++;
   return count;
 }
 
@@ -221,7 +208,7 @@ export function* walk(
       const depth = top.depth;
       let type = direntType(dirent);
       if (type === 'directory') Atomics.sub(progress, ProgressCell.PENDING, 1);
-      if (sharing !== null && (type === 'directory' || (followSymlinks && type === 'symlink'))) top.shareable--;
+      if (sharing !== null && isShareable(dirent, followSymlinks)) top.shareable--;
       const relative = matching ? top.relative + name : '';
       if (exclude !== null && matches(exclude, name, relative)) continue;
 
