@@ -30,6 +30,16 @@ function task(root: string, options: Partial<WalkTask> = {}): WalkTask {
   };
 }
 
+/** Runs `body` on a fresh temporary directory, removed afterwards. */
+async function inTempDir(body: (base: string) => unknown): Promise<void> {
+  const base = makeTempDir();
+  try {
+    await body(base);
+  } finally {
+    removeTree(base);
+  }
+}
+
 /** Lines whose parent directory has not come before them. */
 function orphans(lines: string[], root: string): string[] {
   const seen = new Set<string>();
@@ -55,9 +65,8 @@ function shared(walkTask: WalkTask): number {
   return Atomics.load(new Int32Array(walkTask.progress), ProgressCell.SHARED);
 }
 
-test('a flat directory of 6,000 entries comes in pieces of about 64 KiB, every path once, in order', (t) => {
-  const root = makeTempDir();
-  try {
+test('a flat directory of 6,000 entries comes in pieces of about 64 KiB, every path once, in order', async (t) => {
+  await inTempDir((root) => {
     const flat = join(root, 'flat');
     mkdirSync(flat);
     for (let index = 0; index < FILES; index++) writeFileSync(join(flat, NAME(index)), '');
@@ -76,15 +85,12 @@ test('a flat directory of 6,000 entries comes in pieces of about 64 KiB, every p
       pieces.reduce((sum, piece) => sum + piece.entries, 0),
       FILES + 2,
     );
-  } finally {
-    removeTree(root);
-  }
+  });
 });
 
 test.serial('two threads share an endless walk (links followed): each path once, then a stop ends both', async (t) => {
-  const base = makeTempDir();
   const baseline = threadCount();
-  try {
+  await inTempDir(async (base) => {
     const endless = makeFanOut(base);
     const walkTask = task(endless, { followSymlinks: true, sort: false });
     const pieces = walkOutput(walkTask, 'lines', 2);
@@ -104,15 +110,12 @@ test.serial('two threads share an endless walk (links followed): each path once,
     t.true(shared(walkTask) > 0, 'work was handed to the helper');
     t.log(`${seen.size} paths, directories handed over ${shared(walkTask)} times`);
     t.is(await settledThreadCount(baseline), baseline, 'the stop ended the helper thread');
-  } finally {
-    removeTree(base);
-  }
+  });
 });
 
 test.serial('two threads walk the same tree as one: the same lines, each once', async (t) => {
-  const base = makeTempDir();
   const baseline = threadCount();
-  try {
+  await inTempDir(async (base) => {
     // Links followed to depth 15: 2^16 - 1 paths, long enough a walk that the helper starts well before its
     // end (a thread starts in some 30 ms; the walk takes hundreds).
     const fanOut = makeFanOut(base, 20);
@@ -129,17 +132,14 @@ test.serial('two threads walk the same tree as one: the same lines, each once', 
     const counted = [...walkOutput(task(fanOut, options), 'count', 2)].reduce((sum, piece) => sum + piece.entries, 0);
     t.is(counted, one.length);
     t.is(await settledThreadCount(baseline), baseline);
-  } finally {
-    removeTree(base);
-  }
+  });
 });
 
 test.serial(
   'two threads, strict: a place that cannot be read ends the walk with its error, whichever thread met it',
   async (t) => {
-    const root = makeTempDir();
     const baseline = threadCount();
-    try {
+    await inTempDir(async (root) => {
       // Links to themselves (ELOOP when followed) in 19 of 20 subtrees: either thread can meet one first.
       for (let top = 0; top < 20; top++) {
         for (let sub = 0; sub < 300; sub++) mkdirSync(join(root, `d${top}`, `s${sub}`), { recursive: true });
@@ -151,15 +151,12 @@ test.serial(
         t.is((error as NodeJS.ErrnoException | undefined)?.code, 'ELOOP', `run ${run}`);
       }
       t.is(await settledThreadCount(baseline), baseline);
-    } finally {
-      removeTree(root);
-    }
+    });
   },
 );
 
-test('a walk whose patterns match nothing still yields empty pieces now and then, on one thread or two', (t) => {
-  const base = makeTempDir();
-  try {
+test('a walk whose patterns match nothing still yields empty pieces now and then, on one thread or two', async (t) => {
+  await inTempDir((base) => {
     const endless = makeFanOut(base);
     for (const threads of [1, 2]) {
       const pieces = walkOutput(
@@ -171,7 +168,5 @@ test('a walk whose patterns match nothing still yields empty pieces now and then
       for (let index = 0; index < 3; index++) t.deepEqual(pieces.next().value, { text: '', entries: 0, errors: [] });
       pieces.return();
     }
-  } finally {
-    removeTree(base);
-  }
+  });
 });
