@@ -324,7 +324,7 @@ export default async function walkScenario(options: {
   const repetitions = options.reps ?? (options.quick ? 3 : 5);
   const runs = new Map<string, Run[]>(CONTENDERS.map(([name]) => [name, []]));
   const mismatches: string[] = [];
-  const walls = { ours: [] as number[], find: [] as number[] };
+  const walls = { ours: [] as number[], oneThread: [] as number[], find: [] as number[] };
 
   for (let round_ = -1; round_ < repetitions; round_++) {
     // Round -1 is the warm-up; the order rotates so no contender always runs right after another.
@@ -340,9 +340,11 @@ export default async function walkScenario(options: {
       runs.get(name)?.push(run);
     }
     const ours = await wallTime(process.execPath, [CLI, root]);
+    const oneThread = await wallTime(process.execPath, [CLI, root, '--threads', '1']);
     const found = await wallTime('find', [root]);
     if (round_ >= 0) {
       walls.ours.push(ours);
+      walls.oneThread.push(oneThread);
       walls.find.push(found);
     }
   }
@@ -367,7 +369,8 @@ export default async function walkScenario(options: {
     ];
   });
   for (const [name, list] of [
-    ['worker-walk DIR > /dev/null (whole process)', walls.ours],
+    ['worker-walk DIR > /dev/null (whole process; 2 threads, the default)', walls.ours],
+    ['worker-walk DIR --threads 1 > /dev/null (whole process)', walls.oneThread],
     ['find DIR > /dev/null (whole process)', walls.find],
   ] as const) {
     const rates = list.map((ms) => (expected / ms) * 1000);
