@@ -23,9 +23,11 @@ import { constants as osConstants } from 'node:os';
  * | `ERR_WORKER_THREW_NOT_CLONEABLE` | `Error` | the iterator threw a non-error value that cannot be cloned; `thrown` holds a description |
  * | `ERR_WORKER_THREW_FALSY` | `Error` | the iterator threw `0`, `''`, `false`, `NaN` or `0n`; `thrown` holds a description |
  *
- * Node's own `ERR_WORKER_OUT_OF_MEMORY` (the worker hit its `resourceLimits`) reaches the stream as Node
- * raised it, with `lostItems`: V8 kills the thread inside the iterator's `next()`, so the items it had yielded
- * but not yet sent (at most `highWaterMark`, at most about 1 ms of them) die with it, and this counts them.
+ * Node's own `ERR_WORKER_OUT_OF_MEMORY` (the worker ran out of heap) reaches the stream as Node raised it,
+ * with `lostItems`. V8 kills the thread inside the iterator's `next()`, where no code of the package runs:
+ * with a heap bounded by `worker.resourceLimits` each value was sent before that `next()`, so `lostItems` is
+ * 0; a thread that runs out of its default heap takes the items it had batched but not sent (at most
+ * `highWaterMark`, at most about 1 ms of them) with it, and this counts them.
  * Any error that ends the stream because the thread died carries `lostItems` (unless it is frozen).
  */
 export const ErrorCode = Object.freeze({
@@ -75,7 +77,8 @@ export interface WorkerReadableError extends Error {
   exitCode?: number;
   /** `ERR_WORKER_EXITED`, Node's `ERR_WORKER_OUT_OF_MEMORY`, or any error that ended the stream because the
    * thread died: how many items the iterator had yielded that were never sent. 0 unless the thread was
-   * killed (out of memory) while it held a batch; the items delivered plus this are all it yielded. */
+   * killed (out of memory, without `resourceLimits` bounding its heap) while it held a batch; the items
+   * delivered plus this are all it yielded. */
   lostItems?: number;
   /** `ERR_WORKER_THREW_NULLISH`, `ERR_WORKER_THREW_NOT_CLONEABLE`, `ERR_WORKER_THREW_FALSY`: what was
    * thrown. */

@@ -73,6 +73,9 @@ export interface WorkerInit {
   /** The export of the same module that tells how many items a yielded value stands for (see
    * {@link Packing.sizer}), or null. */
   readonly sizer: string | null;
+  /** True when `resourceLimits` bound the worker's heap: each yielded value is then sent before the next
+   * `next()`, since a thread that runs out of memory dies inside `next()` with whatever it had not sent. */
+  readonly sendEachValue: boolean;
 }
 
 /**

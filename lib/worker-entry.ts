@@ -335,7 +335,10 @@ class Pump {
     this.#batchItems += count;
     const items = this.#batchItems;
     const age = now - this.#batchStart;
+    // With a bounded heap, nothing waits for the next `next()`: V8 kills a thread that runs out of memory
+    // inside it, and no code of ours runs in between to send what the batch held.
     if (
+      init.sendEachValue ||
       items >= Tuning.MAX_BATCH_ITEMS ||
       age >= Tuning.MAX_BATCH_DELAY_MS ||
       (Atomics.load(control, Cell.HUNGRY) !== 0 &&

@@ -5,7 +5,12 @@
 import { addAbortSignal, Readable } from 'node:stream';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { errors } from './errors.js';
-import { type ModuleSpecifier, normalizeOptions, type WorkerReadableOptions } from './options.js';
+import {
+  type ModuleSpecifier,
+  normalizeOptions,
+  type WorkerReadableOptions,
+  type WorkerThreadOptions,
+} from './options.js';
 import {
   ahead,
   CELLS,
@@ -27,6 +32,11 @@ const WORKER_ENTRY = new URL('./worker-entry.js', import.meta.url);
 const MID_BATCH_GRANT_MASK = 15;
 
 type DestroyCallback = (error?: Error | null) => void;
+
+/** Whether `resourceLimits` put a bound on the worker's heap, so that running out of memory is expected. */
+function boundsHeap(limits: WorkerThreadOptions['resourceLimits']): boolean {
+  return limits?.maxOldGenerationSizeMb !== undefined || limits?.maxYoungGenerationSizeMb !== undefined;
+}
 
 /**
  * Runs an iterator in a `worker_threads` Worker and reads its items as an object-mode `Readable`.
@@ -134,6 +144,7 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
       dataPort: data.port2,
       encoder: packing?.encoder ?? null,
       sizer: packing?.sizer ?? null,
+      sendEachValue: boundsHeap(normalized.worker.resourceLimits),
     };
     const transferList = [stop.port2, data.port2];
     let worker: Worker;

@@ -21,7 +21,8 @@ export type Transport =
   | { kind: 'batched' }
   | { kind: 'web-stream' }
   | { kind: 'threads' }
-  | { kind: 'worker-readable'; highWaterMark: number };
+  /** `boundedHeapMb`: `worker.resourceLimits.maxOldGenerationSizeMb`, which makes each value go alone. */
+  | { kind: 'worker-readable'; highWaterMark: number; boundedHeapMb?: number };
 
 /** A contender's stream, and how to release what it holds once the stream has ended. */
 export interface Opened {
@@ -45,7 +46,9 @@ export function describe(transport: Transport): string {
     case 'threads':
       return 'threads Observable';
     case 'worker-readable':
-      return `WorkerReadable hwm ${transport.highWaterMark}`;
+      return transport.boundedHeapMb === undefined
+        ? `WorkerReadable hwm ${transport.highWaterMark}`
+        : `WorkerReadable hwm ${transport.highWaterMark}, heap ${transport.boundedHeapMb} MB`;
   }
 }
 
@@ -64,7 +67,7 @@ export async function openContender(transport: Transport, spec: SourceSpec): Pro
     case 'threads':
       return openThreads(spec);
     case 'worker-readable':
-      return openWorkerReadable(spec, transport.highWaterMark);
+      return openWorkerReadable(spec, transport.highWaterMark, transport.boundedHeapMb);
   }
 }
 
@@ -160,8 +163,9 @@ async function openThreads(spec: SourceSpec): Promise<Opened> {
   return { stream, release: () => threads.Thread.terminate(thread) };
 }
 
-function openWorkerReadable(spec: SourceSpec, highWaterMark: number): Opened {
-  const stream = new WorkerReadable(SOURCES, { export: spec.source, args: spec.args, highWaterMark });
+function openWorkerReadable(spec: SourceSpec, highWaterMark: number, boundedHeapMb?: number): Opened {
+  const worker = boundedHeapMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: boundedHeapMb } };
+  const stream = new WorkerReadable(SOURCES, { export: spec.source, args: spec.args, highWaterMark, worker });
   async function release(): Promise<void> {
     if (!stream.closed) await once(stream, 'close');
   }
