@@ -159,7 +159,7 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
     this.#stopPort = stop.port1;
     this.#dataPort = data.port1;
     stop.port1.unref();
-    data.port1.on('message', this.#onMessage.bind(this));
+    data.port1.on('message', this.#onPortMessage.bind(this));
     data.port1.on('messageerror', this.#onMessageError.bind(this));
     worker.on('error', this.#onWorkerError.bind(this));
     worker.on('exit', this.#onExit.bind(this));
@@ -276,6 +276,19 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
     } else {
       worker.unref();
       this.#dataPort?.unref();
+    }
+  }
+
+  /** Handles a message, then takes the messages queued behind it at once: each one Node dispatches as an
+   * event costs this thread several microseconds more than `receiveMessageOnPort`. */
+  #onPortMessage(message: WorkerMessage): void {
+    this.#onMessage(message);
+    const port = this.#dataPort;
+    if (port === null) return;
+    while (!this.destroyed) {
+      const queued = receiveMessageOnPort(port);
+      if (queued === undefined) return;
+      this.#onMessage(queued.message as WorkerMessage);
     }
   }
 
