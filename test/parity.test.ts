@@ -18,6 +18,7 @@ const cases: Array<[exportName: string, inThread: Source, args?: unknown[]]> = [
   ['set', () => values.set],
   ['returnsArray', () => values.returnsArray('x', 0), ['x', 0]],
   ['returnsAsyncIterable', () => values.returnsAsyncIterable(5), [5]],
+  ['asyncIterableValue', () => values.asyncIterableValue],
   ['yieldsPromises', () => values.yieldsPromises()],
   ['entries', () => values.entries(300), [300]],
   ['default', () => values.default()],
@@ -95,6 +96,18 @@ test('structured values keep their types: Map, Set, Date, BigInt, typed arrays, 
   t.true(items[11] instanceof Uint8Array);
   t.true(items[12] instanceof Float64Array);
   t.true(items[13] instanceof RegExp);
+});
+
+test('a Buffer arrives as a Uint8Array with the same bytes (structured clone)', async (t) => {
+  const items = await new WorkerReadable<Uint8Array>(VALUES, { export: 'buffers' }).toArray();
+  t.deepEqual(
+    items.map((item) => [...item]),
+    [...values.buffers()].map((buffer) => [...buffer]),
+  );
+  for (const item of items) {
+    t.is(Object.getPrototypeOf(item), Uint8Array.prototype);
+    t.false(Buffer.isBuffer(item));
+  }
 });
 
 test('an Invalid Date arrives as an Invalid Date', async (t) => {
