@@ -22,6 +22,7 @@ import { constants as osConstants } from 'node:os';
  * | `ERR_WORKER_THREW_NULLISH` | `Error` | the iterator threw `undefined` or `null`; `thrown` holds which |
  * | `ERR_WORKER_THREW_NOT_CLONEABLE` | `Error` | the iterator threw a non-error value that cannot be cloned; `thrown` holds a description |
  * | `ERR_WORKER_THREW_FALSY` | `Error` | the iterator threw `0`, `''`, `false`, `NaN` or `0n`; `thrown` holds a description |
+ * | `ERR_WORKER_READABLE_INTERNAL` | `Error` | a defect of this package (the threads disagree about the protocol); please report it |
  *
  * Node's own `ERR_WORKER_OUT_OF_MEMORY` (the worker ran out of heap) reaches the stream as Node raised it,
  * with `lostItems`. V8 kills the thread inside the iterator's `next()`, where no code of the package runs:
@@ -57,6 +58,9 @@ export const ErrorCode = Object.freeze({
   /** The iterator threw a falsy value other than `undefined` and `null` (`0`, `''`, `false`, `NaN`, `0n`),
    * which a stream cannot carry as an error either; `thrown` describes it. */
   THREW_FALSY: 'ERR_WORKER_THREW_FALSY',
+  /** A defect of this package: the two threads disagree about the protocol (an unknown message, a value
+   * standing for more items than it had room for). Never the user's fault; please report it. */
+  INTERNAL: 'ERR_WORKER_READABLE_INTERNAL',
 } as const);
 
 /** The union of every code in {@link ErrorCode}. */
@@ -125,6 +129,9 @@ export function describe(value: unknown): string {
 
 /** Factories, one per situation. */
 export const errors = {
+  internal(what: string): WorkerReadableError {
+    return build(Error, ErrorCode.INTERNAL, `worker-readable internal error: ${what}`);
+  },
   invalidType(name: string, expected: string, received: unknown): WorkerReadableError {
     return build(
       TypeError,

@@ -155,7 +155,7 @@ function rebuild(node: SerializedThrown, built: Map<number, Error>): unknown {
     case 'error':
       return rebuildError(node, built);
     default:
-      throw new Error(`internal error: unknown serialized kind ${(node as { kind: string }).kind}`);
+      throw errors.internal(`unknown serialized kind ${(node as { kind: string }).kind}`);
   }
 }
 

@@ -13,6 +13,7 @@
  * @module
  */
 import type { Stats } from 'node:fs';
+import { errors } from './errors.js';
 import type { Entry, EntryType, StatEntry } from './walk-types.js';
 
 /** The part of a directory being walked that its listed entries need. */
@@ -155,7 +156,7 @@ export function packWalk(chunks: readonly WalkChunk[]): PackedWalk {
     base += chunk.count;
   }
   if (stats.length !== 0 && stats.length !== names.length * STAT_FIELDS) {
-    throw new Error('worker-readable internal error: a walk batch mixes entries with and without stats');
+    throw errors.internal('a walk batch mixes entries with and without stats');
   }
   return {
     prefixes,

@@ -353,9 +353,7 @@ class Pump {
   #count(value: unknown): number {
     const count = (this.#size as Sizer)(value);
     if (!Number.isInteger(count) || count < 0 || count > this.#room) {
-      throw new Error(
-        `worker-readable internal error: a value standing for ${count} items, with room for ${this.#room}`,
-      );
+      throw errors.internal(`a value standing for ${count} items, with room for ${this.#room}`);
     }
     return count;
   }

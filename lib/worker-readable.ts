@@ -316,7 +316,7 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
         this.#fail(deserializeThrown(message.error));
         return;
       default:
-        this.#fail(new Error(`worker-readable internal error: unknown message ${JSON.stringify(message)}`));
+        this.#fail(errors.internal(`unknown message ${JSON.stringify(message)}`));
     }
   }
 
@@ -331,7 +331,7 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
    * counts), then grants what the consumer's reads have freed. */
   #onItems(message: Extract<WorkerMessage, { type: 'batch' | 'records' | 'packed' }>): void {
     if (message.type === 'packed' && this.#decode === null) {
-      this.#fail(new Error('worker-readable internal error: a packed batch, and no decoder'));
+      this.#fail(errors.internal('a packed batch, and no decoder'));
       return;
     }
     this.#awaitingPush = false;

@@ -68,8 +68,9 @@ test('a value standing for more items than its room fails the stream', async (t)
   const stream = runs([], 10, 'tooLong');
   const items: number[] = [];
   stream.on('data', (item: number) => items.push(item));
-  const [error] = (await once(stream, 'error')) as [Error];
-  t.regex(error.message, /internal error: a value standing for 100 items, with room for (\d+)/);
+  const [error] = (await once(stream, 'error')) as [Error & { code?: string }];
+  t.is(error.code, 'ERR_WORKER_READABLE_INTERNAL');
+  t.regex(error.message, /a value standing for 100 items, with room for (\d+)/);
   t.deepEqual(items, [1], 'what came before it arrived first');
   await closed(stream);
 });
