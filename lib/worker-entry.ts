@@ -337,10 +337,13 @@ class Pump {
     const age = now - this.#batchStart;
     // With a bounded heap, nothing waits for the next `next()`: V8 kills a thread that runs out of memory
     // inside it, and no code of ours runs in between to send what the batch held.
+    // An item that took MAX_BATCH_DELAY_MS or more to come goes at once, consumer waiting or not: the next
+    // one will likely take as long, and a synchronous iterator's next() cannot be interrupted to send it.
     if (
       init.sendEachValue ||
       items >= Tuning.MAX_BATCH_ITEMS ||
       age >= Tuning.MAX_BATCH_DELAY_MS ||
+      gap >= Tuning.MAX_BATCH_DELAY_MS ||
       (Atomics.load(control, Cell.HUNGRY) !== 0 &&
         ((batch.length === 1 && gap >= this.#hungryDelay) || age >= this.#hungryMaxAge || items >= this.#hungryBatch))
     ) {
