@@ -283,11 +283,12 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
    * event costs this thread several microseconds more than `receiveMessageOnPort`. */
   #onPortMessage(message: WorkerMessage): void {
     this.#onMessage(message);
-    const port = this.#dataPort;
-    if (port === null) return;
-    while (!this.destroyed) {
-      const queued = receiveMessageOnPort(port);
-      if (queued === undefined) return;
+    if (this.#dataPort !== null) this.#takeQueued(this.#dataPort);
+  }
+
+  /** Handles, in order, every message queued on `port`. */
+  #takeQueued(port: MessagePort): void {
+    for (let queued = receiveMessageOnPort(port); queued !== undefined; queued = receiveMessageOnPort(port)) {
       this.#onMessage(queued.message as WorkerMessage);
     }
   }
@@ -366,9 +367,7 @@ export class WorkerReadable<T = unknown, A extends readonly unknown[] = readonly
     // Node drains only its own port before 'exit'; what the thread sent last on ours comes first.
     const port = this.#dataPort;
     if (port !== null) {
-      for (let queued = receiveMessageOnPort(port); queued !== undefined; queued = receiveMessageOnPort(port)) {
-        this.#onMessage(queued.message as WorkerMessage);
-      }
+      this.#takeQueued(port);
       port.close();
     }
     this.#exited = true;
