@@ -49,6 +49,16 @@ test('the same entries as an in-thread reference walk (readdir names and lstat)'
   t.deepEqual(entriesOf(items), referenceWalk(root));
 });
 
+test('with a bounded heap (each chunk sent alone), the same entries in the same order', async (t) => {
+  const plain = await collect<Entry | WalkError>(walk(root));
+  const bounded = await collect<Entry | WalkError>(
+    walk(root, { worker: { resourceLimits: { maxOldGenerationSizeMb: 64 } } }),
+  );
+  t.is(bounded.error, undefined);
+  t.true(bounded.items.length > 10);
+  t.deepEqual(bounded.items, plain.items);
+});
+
 test('names with spaces, a newline and non-ASCII characters arrive intact, and name is the last component', async (t) => {
   const { items } = await collect<Entry>(walk(root));
   const names = items.filter((item) => item.path.startsWith(`${root}/a/`) && item.depth === 2).map((e) => e.name);
