@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import type { ExecutionContext } from 'ava';
 import { cells } from './fixtures/probe.js';
 
-export { newProbe, Probe, readText } from './fixtures/probe.js';
+export { newProbe, Probe, readText, waitForCell } from './fixtures/probe.js';
 
 /** The callback of a through2 transform. */
 export type Done = (error?: Error | null, data?: unknown) => void;
@@ -23,32 +23,6 @@ export function threadCount(): number {
 /** Reads a probe cell. */
 export function cell(probe: SharedArrayBuffer, index: number): number {
   return Atomics.load(cells(probe), index);
-}
-
-/** Waits, on the cell itself, until it reaches at least `target` (never for a snapshot value). An aborted
- * `signal` ends the wait with null, and releases what kept the process alive meanwhile. */
-export async function waitForCell(
-  probe: SharedArrayBuffer,
-  index: number,
-  target: number,
-  signal?: AbortSignal,
-): Promise<number | null> {
-  const view = cells(probe);
-  // Atomics.waitAsync keeps nothing alive (PITFALLS 4), and a stream nobody reads rightly keeps nothing
-  // alive either: without this the test process could run out of things to do while it waits.
-  const keepAlive = setInterval(() => {}, 1000);
-  try {
-    for (;;) {
-      const value = Atomics.load(view, index);
-      if (value >= target) return value;
-      if (signal?.aborted) return null;
-      // The timeout only bounds one wait; the loop re-reads the cell. Nothing is asserted about time.
-      const wait = Atomics.waitAsync(view, index, value, 1000);
-      if (wait.async) await wait.value;
-    }
-  } finally {
-    clearInterval(keepAlive);
-  }
 }
 
 /** Resolves on 'close', or at once if it already came. Unlike `once(stream, 'close')`, it does not
